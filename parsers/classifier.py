@@ -48,7 +48,8 @@ KIND_RULES: tuple[Rule, ...] = (
     Rule("outage words", 2.5, r"down|outage|offline|not working|stopped working|"
          r"(?:isn't|is not|aren't|are not|doesn't|does not|don't|won't) work(?:ing)?|"
          r"no longer (?:works?|working|opens?|loads?|connects?)|out of order|broken|"
-         r"no signal|unavailable|unreachable|dead"),
+         r"no signal|unavailable|unreachable|dead|black screen|blank (?:screen|page)|"
+         r"(?:screen|display) (?:is|goes|went|stays) (?:black|blank)"),
     Rule("errors and crashes", 2.0, r"errors?|crash(?:es|ed|ing)?|fail(?:s|ed|ing|ure)?|"
          r"froze|frozen|freez(?:es|ing)|hangs|blue screen|bsod|exception|bounced?|undeliverable|"
          r"(?:access|permission) denied"),
@@ -66,7 +67,8 @@ KIND_RULES: tuple[Rule, ...] = (
          r"jam(?:med)?|paper jam"),
     Rule("security incident", 2.5, r"phishing|virus|malware|ransomware|hacked|compromised|"
          r"suspicious (?:e-?mail|mail|link|login|sign-in|activity)|"
-         r"(?:expired|invalid) certificate|certificate (?:has )?expired|certificate error"),
+         r"(?:expired|invalid) certificate|certificate (?:has )?expired|certificate error|"
+         r"stolen|lost (?:my|his|her|a|the) (?:laptop|phone|mobile|badge|token|usb stick)"),
     Rule("problem words", 1.0, r"problems?|issues?|wrong|not (?:showing|loading|printing|syncing|"
          r"responding|opening)|disappeared|stuck|weird|strange"),
     Rule("polite provisioning verb", -2.5, _POLITE + r" (?:create|grant|give|provide|install|"
