@@ -75,8 +75,16 @@ def part_filename(part: Message, hints: tuple[str, ...] = ()) -> str | None:
     return decode_header(raw, hints) if raw else None
 
 
+_UU_CTES = frozenset({"x-uuencode", "uuencode", "uue", "x-uue"})
+
+
 def payload_bytes(part: Message) -> bytes:
     """Return a leaf part's decoded payload; damaged encodings give what is recoverable."""
+    raw = part.get_payload()
+    cte = str(part.get("content-transfer-encoding", "")).strip().lower()
+    if cte in _UU_CTES and isinstance(raw, str) and not re.search(r"(?m)^begin ", raw):
+        # Some mailers send x-uuencode without the "begin" line the stdlib needs.
+        return _uudecode_lines([line.rstrip("\r") for line in raw.split("\n")])
     try:
         data = part.get_payload(decode=True)
     except (ValueError, TypeError, binascii.Error, UnicodeError, AssertionError):
@@ -110,6 +118,8 @@ def rfc822_attachment(part: Message, index: int, hints: tuple[str, ...] = ()) ->
     else:
         content, subject = payload_bytes(part), ""
     name = part_filename(part, hints) or (f"{subject}.eml" if subject.strip() else None)
+    if name and not name.lower().endswith(".eml"):
+        name += ".eml"
     return Attachment(safe_filename(name, index, "message/rfc822"), "message/rfc822", content)
 
 

@@ -118,13 +118,21 @@ RULES: tuple[tuple[str, Rule], ...] = (
 
 
 def returned_message_ids(sub: Submission) -> tuple[str, ...]:
-    """Return the Message-IDs of our mail that a bounce or auto-reply refers to."""
+    """Return the Message-IDs of the mail a bounce returns (DSN parts, then the text)."""
     found: list[str] = list(sub.in_reply_to)
     for att in sub.attachments:
         if att.content_type in _RETURNED_TYPES:
             found += _REPORT_ID.findall(att.content.decode("utf-8", errors="replace"))
     found += _REPORT_ID.findall(sub.text)
     return tuple(dict.fromkeys(found))
+
+
+def _related(rule: str, sub: Submission) -> tuple[str, ...]:
+    if rule == "bounce":
+        return returned_message_ids(sub)
+    if rule == "auto-reply":
+        return sub.in_reply_to or sub.references[-1:]
+    return ()
 
 
 def screen(
@@ -137,5 +145,5 @@ def screen(
     for name, rule in RULES:
         reason = rule(sub, ctx)
         if reason:
-            return Screened(name, reason, returned_message_ids(sub))
+            return Screened(name, reason, _related(name, sub))
     return None

@@ -231,3 +231,20 @@ def test_uuencoded_attachment_is_extracted() -> None:
     sub = zammad("mail078-content_transfer_encoding_x_uuencode.box")
     assert sub.text.startswith("Attached are the comments of the Public Generating Pool.")
     assert [a.filename for a in sub.attachments] == ["PGP_Cmts_on_12-14-01_Pkg.txt"]
+    assert sub.attachments[0].content == b"Hello Zammad"  # x-uuencode without "begin"
+
+
+def test_rfc822_named_by_parameter_still_ends_in_eml() -> None:
+    sub = parse_mail(messages_in(PEERS / "rt" / "emails" / "8859-15-message-series" / "dir")[0])
+    names = {a.filename for a in sub.attachments if a.content_type == "message/rfc822"}
+    assert names == {"test _________.eml"}
+
+
+def test_binary_junk_is_not_a_body() -> None:
+    sub = parse_mail((PEERS / "mail-parser" / "mail_outlook_1").read_bytes())
+    assert sub.text == "" and sub.attachments[0].size > 100_000
+
+
+def test_wrong_boundary_is_recovered() -> None:
+    sub = parse_mail((PEERS / "mail-parser" / "mail_malformed_3").read_bytes())
+    assert "Problemas para visualizar" in sub.text and "Content-Type" not in sub.text

@@ -39,6 +39,14 @@ def test_auto_reply_refers_to_our_notification() -> None:
     assert result.related_message_ids[0] == "t1042.n2@helpdesk.example.org"
 
 
+def test_bounce_from_corpus_names_returned_message() -> None:
+    require_shared()
+    raw = (CASES.parent / "peers" / "zammad" / "mail078.box").read_bytes()
+    result = screen(parse_mail(raw), OWN, DOMAIN)
+    assert result is not None and result.rule == "bounce"
+    assert result.related_message_ids == ("20150830145601.30.608881@example.com",)
+
+
 def test_relay_is_not_a_loop() -> None:
     assert screen(parse_mail(case("37-reply-to-relay.eml")), OWN, DOMAIN) is None
 
