@@ -1,0 +1,70 @@
+"""Agent accounts and API tokens: create, verify (Argon2), issue and check bearer tokens."""
+
+from __future__ import annotations
+
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Agent, ApiToken, Event
+from app.models.agent import ROLES
+
+_hasher = PasswordHasher()
+
+
+class AccountError(ValueError):
+    """A request about accounts that cannot be carried out (shown to the user)."""
+
+
+def create_agent(email: str, password: str, role: str = "agent", name: str = "") -> Agent:
+    """Create an agent with an Argon2-hashed password."""
+    email = email.strip().lower()
+    if role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+    if len(password) < 8:
+        raise AccountError("password must have at least 8 characters")
+    if db.session.scalar(select(Agent.id).where(func.lower(Agent.email) == email)):
+        raise AccountError(f"an agent {email} already exists")
+    agent = Agent(email=email, name=name, role=role, password_hash=_hasher.hash(password))
+    db.session.add(agent)
+    db.session.flush()
+    db.session.add(Event(action="agent_created", actor="system", new=email,
+                         detail={"role": role}))
+    db.session.commit()
+    return agent
+
+
+def authenticate(email: str, password: str) -> Agent | None:
+    """Return the active agent with these credentials, or None."""
+    agent = db.session.scalar(select(Agent).where(func.lower(Agent.email) == email.lower()))
+    if agent is None or not agent.active:
+        _hasher.hash(password)  # same work either way, so timing tells nothing
+        return None
+    try:
+        _hasher.verify(agent.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    return agent
+
+
+def create_token(email: str) -> str:
+    """Issue a new API token for an agent; only its hash is stored."""
+    agent = db.session.scalar(select(Agent).where(func.lower(Agent.email) == email.lower()))
+    if agent is None:
+        raise AccountError(f"no agent {email}")
+    token = secrets.token_urlsafe(32)
+    db.session.add(ApiToken(agent_id=agent.id, token_hash=ApiToken.hash(token)))
+    db.session.add(Event(action="token_created", actor=agent.email))
+    db.session.commit()
+    return token
+
+
+def agent_for_token(token: str) -> Agent | None:
+    """Return the agent a bearer token belongs to, if it is valid and not revoked."""
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(token)))
+    if row is None or row.revoked_at is not None or not row.agent.active:
+        return None
+    return row.agent

@@ -1,0 +1,130 @@
+"""JSON API v1 (bearer tokens) and the health check."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, g, jsonify, request
+from sqlalchemy import func, select, text
+
+from app.accounts import agent_for_token
+from app.dashboard.queue import ticket_query
+from app.extensions import db
+from app.models import Event, IntakeItem, OutboxMail, Ticket
+from app.models.ticket import parse_ref
+from app.priority import IMPACT_LABELS, URGENCY_LABELS
+
+bp = Blueprint("api", __name__)
+MAX_LIMIT = 1000
+
+
+@bp.before_request
+def require_token():
+    if request.endpoint == "api.healthz":
+        return None
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    agent = agent_for_token(token.strip()) if scheme.lower() == "bearer" else None
+    if agent is None:
+        response = jsonify(error="a valid bearer token is required")
+        response.status_code = 401
+        response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+    g.api_agent = agent
+    return None
+
+
+def _page(query, serialise):
+    try:
+        limit = min(max(int(request.args.get("limit", 100)), 0), MAX_LIMIT)
+        offset = max(int(request.args.get("offset", 0)), 0)
+    except ValueError:
+        abort(400)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(query.limit(limit).offset(offset)).all()
+    return jsonify(items=[serialise(r) for r in rows], total=total, limit=limit, offset=offset)
+
+
+def iso(value):
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def ticket_json(t: Ticket) -> dict:
+    return {
+        "ref": t.ref, "number": t.id, "kind": t.kind, "status": t.status,
+        "impact": t.impact, "impact_label": IMPACT_LABELS[t.impact],
+        "urgency": t.urgency, "urgency_label": URGENCY_LABELS[t.urgency],
+        "priority": t.priority, "service": t.service.name if t.service else None,
+        "category": t.category, "subject": t.subject,
+        "reporter": {"name": t.reporter_name, "email": t.reporter_email},
+        "assignee": t.assignee.email if t.assignee else None,
+        "needs_review": t.needs_review, "confidence": t.confidence, "reasons": t.reasons,
+        "classifier_version": t.classifier_version, "created_at": iso(t.created_at),
+    }
+
+
+@bp.route("/api/v1/tickets")
+def tickets():
+    query = ticket_query(request.args).order_by(Ticket.id)
+    return _page(query, ticket_json)
+
+
+@bp.route("/api/v1/tickets/<ref>")
+def ticket(ref: str):
+    number = parse_ref(ref)
+    t = db.session.get(Ticket, number) if number else None
+    if t is None:
+        abort(404)
+    events = db.session.scalars(select(Event).where(Event.ticket_id == t.id)
+                                .order_by(Event.id)).all()
+    return jsonify({
+        **ticket_json(t), "description": t.description,
+        "messages": [{"kind": m.kind, "from": {"name": m.from_name, "email": m.from_email},
+                      "subject": m.subject, "body": m.body_text, "message_id": m.message_id,
+                      "created_at": iso(m.created_at),
+                      "attachments": [{"filename": a.filename, "size": a.size,
+                                       "content_type": a.content_type} for a in m.attachments]}
+                     for m in t.messages],
+        "watchers": [{"name": w.name, "email": w.email} for w in t.watchers],
+        "events": [{"at": iso(e.created_at), "actor": e.actor, "action": e.action,
+                    "field": e.field, "old": e.old, "new": e.new, "detail": e.detail}
+                   for e in events],
+    })
+
+
+@bp.route("/api/v1/outbox")
+def outbox():
+    return _page(select(OutboxMail).order_by(OutboxMail.id), lambda m: {
+        "id": m.id, "ticket": m.ticket_id, "template": m.template, "to": m.to, "cc": m.cc,
+        "subject": m.subject, "message_id": m.message_id, "in_reply_to": m.in_reply_to,
+        "references": m.references, "state": m.state, "attempts": m.attempts,
+        "error": m.last_error, "created_at": iso(m.created_at),
+    })
+
+
+@bp.route("/api/v1/intake")
+def intake():
+    query = select(IntakeItem).order_by(IntakeItem.id)
+    if request.args.get("state"):
+        query = query.where(IntakeItem.state == request.args["state"])
+    return _page(query, lambda i: {
+        "id": i.id, "source": i.source, "state": i.state, "error": i.error,
+        "outcome": i.outcome, "message_id": i.message_id, "attempts": i.attempts,
+        "ticket": _ref(i.ticket_id), "received_at": iso(i.received_at),
+    })
+
+
+def _ref(ticket_id):
+    t = db.session.get(Ticket, ticket_id) if ticket_id else None
+    return t.ref if t else None
+
+
+@bp.route("/healthz")
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+        database = "ok"
+    except Exception as exc:  # report, don't raise: this is the health check
+        database = f"error: {type(exc).__name__}"
+    health = current_app.extensions.get("gateway_health", {})
+    body = {"status": "ok" if database == "ok" else "degraded", "database": database,
+            "mailboxes": [h() for h in health.get("mailboxes", [])]}
+    return jsonify(body), 200 if database == "ok" else 503

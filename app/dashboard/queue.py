@@ -1,0 +1,50 @@
+"""The ticket queue with its filters."""
+
+from __future__ import annotations
+
+from flask import render_template, request
+from flask_login import current_user, login_required
+from sqlalchemy import case, func, select
+
+from app.dashboard import bp
+from app.extensions import db
+from app.lifecycle import CLOSED
+from app.models import Ticket
+from app.priority import PRIORITY_LABELS
+
+PAGE = 50
+
+
+def ticket_query(args, agent=None):
+    """Build the filtered ticket query shared by the dashboard and the API."""
+    query = select(Ticket)
+    if args.get("view") == "review":
+        query = query.where(Ticket.needs_review.is_(True))
+    elif args.get("view") == "unassigned":
+        query = query.where(Ticket.assignee_id.is_(None), Ticket.status.not_in(CLOSED))
+    elif args.get("view") == "mine" and agent is not None:
+        query = query.where(Ticket.assignee_id == agent.id)
+    for column in ("kind", "status", "priority"):
+        if args.get(column):
+            query = query.where(getattr(Ticket, column) == args[column])
+    return query
+
+
+@bp.route("/")
+@login_required
+def queue():
+    query = ticket_query(request.args, current_user)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    page = max(int(request.args.get("page", 1) or 1), 1)
+    open_first = case((Ticket.status.in_(CLOSED), 1), else_=0)
+    rows = db.session.scalars(
+        query.order_by(open_first, Ticket.priority, Ticket.created_at.desc())
+        .limit(PAGE).offset((page - 1) * PAGE)
+    ).all()
+    counts = {
+        "review": db.session.scalar(select(func.count(Ticket.id))
+                                    .where(Ticket.needs_review.is_(True))),
+    }
+    return render_template("queue.html", tickets=rows, total=total, page=page,
+                           pages=-(-total // PAGE),
+                           args=request.args, counts=counts, priorities=PRIORITY_LABELS)

@@ -1,0 +1,95 @@
+"""The ticket page and the changes an agent makes on it."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from app import agent_actions, lifecycle, notify
+from app.dashboard import bp
+from app.dashboard.forms import AssignForm, ClassificationForm, ReplyForm, StatusForm
+from app.extensions import db
+from app.models import Agent, Attachment, Event, OutboxMail, Service, Ticket
+from app.models.ticket import parse_ref
+from app.priority import IMPACT_LABELS, URGENCY_LABELS, priority_label
+
+
+def load_ticket(ref: str) -> Ticket:
+    number = parse_ref(ref)
+    ticket = db.session.get(Ticket, number) if number else None
+    if ticket is None:
+        abort(404)
+    return ticket
+
+
+def _forms(ticket: Ticket) -> dict:
+    services = db.session.scalars(select(Service).order_by(Service.name)).all()
+    agents = db.session.scalars(select(Agent).where(Agent.active.is_(True))
+                                .order_by(Agent.email)).all()
+    cls = ClassificationForm(kind=ticket.kind, impact=str(ticket.impact),
+                             urgency=str(ticket.urgency),
+                             service=str(ticket.service_id or ""))
+    cls.service.choices = [("", "(none)")] + [(str(s.id), s.name) for s in services]
+    assign = AssignForm(assignee=str(ticket.assignee_id or ""))
+    assign.assignee.choices = [("", "(unassigned)")] + [(str(a.id), a.label) for a in agents]
+    status = StatusForm()
+    status.status.choices = [(s, s.replace("_", " "))
+                             for s in lifecycle.allowed_next(ticket.kind, ticket.status)]
+    return {"cls_form": cls, "assign_form": assign, "status_form": status,
+            "reply_form": ReplyForm()}
+
+
+@bp.route("/tickets/<ref>")
+@login_required
+def ticket(ref: str):
+    ticket = load_ticket(ref)
+    events = db.session.scalars(select(Event).where(Event.ticket_id == ticket.id)
+                                .order_by(Event.id)).all()
+    outbox = db.session.scalars(select(OutboxMail).where(OutboxMail.ticket_id == ticket.id)
+                                .order_by(OutboxMail.id)).all()
+    return render_template(
+        "ticket.html", ticket=ticket, events=events, outbox=outbox,
+        priority=priority_label(ticket.priority), impact_labels=IMPACT_LABELS,
+        urgency_labels=URGENCY_LABELS, **_forms(ticket),
+    )
+
+
+@bp.route("/tickets/<ref>/<action>", methods=["POST"])
+@login_required
+def ticket_action(ref: str, action: str):
+    ticket = load_ticket(ref)
+    forms = _forms(ticket)
+    handler = agent_actions.HANDLERS.get(action)
+    form = forms.get(f"{action}_form")
+    if handler is None or form is None:
+        abort(404)
+    if not form.validate_on_submit():
+        flash("; ".join(f"{k}: {', '.join(v)}" for k, v in form.errors.items()), "error")
+    else:
+        try:
+            message = handler(ticket, form, current_user)
+            db.session.commit()
+            notify.dispatch_queued(ticket.id)
+            flash(message, "ok")
+        except (ValueError, lifecycle.TransitionError) as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+    return redirect(url_for("dashboard.ticket", ref=ticket.ref))
+
+
+@bp.route("/attachments/<int:attachment_id>")
+@login_required
+def attachment(attachment_id: int):
+    att = db.session.get(Attachment, attachment_id) or abort(404)
+    # Always a download, never rendered: mail attachments are hostile input.
+    return Response(att.content, mimetype="application/octet-stream", headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{_quote(att.filename)}",
+        "X-Content-Type-Options": "nosniff",
+    })
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name, safe="")

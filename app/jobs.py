@@ -1,0 +1,128 @@
+"""Background jobs: RQ when a Redis URL is configured, an in-process runner otherwise.
+
+Jobs are plain module-level functions named by dotted path, taking ids only, with
+explicit job ids so the same work is never queued twice. The in-process runner is
+what `make run` uses on a bare machine; tests use its synchronous mode.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import queue
+import threading
+import time
+
+from flask import Flask, current_app
+
+log = logging.getLogger(__name__)
+QUEUE_NAME = "gateway"
+
+
+def resolve(path: str):
+    """Import a job function from its dotted path."""
+    module, _, name = path.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+class InProcessRunner:
+    """Run jobs in a background thread of this process (or inline when `sync`)."""
+
+    def __init__(self, app: Flask, sync: bool = False, retries: int = 3):
+        self.app, self.sync, self.retries = app, sync, retries
+        self._queue: queue.Queue = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    def submit(self, path: str, *args, job_id: str | None = None) -> None:
+        if self.sync:
+            self._run(path, args, attempt=1)
+        else:
+            self._queue.put((path, args, 1))
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="jobs", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout=10)
+
+    def drain(self, timeout: float = 30) -> None:
+        """Wait until every queued job has run (for tests and the import command)."""
+        deadline = time.monotonic() + timeout
+        while self._queue.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                path, args, attempt = self._queue.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            try:
+                self._run(path, args, attempt)
+            finally:
+                self._queue.task_done()
+
+    def _run(self, path: str, args: tuple, attempt: int) -> None:
+        with self.app.app_context():
+            try:
+                resolve(path)(*args)
+            except Exception:
+                log.exception("job %s%r failed (attempt %d)", path, args, attempt)
+                if attempt < self.retries and not self.sync:
+                    time.sleep(min(2 ** attempt, 30) / 10)
+                    self._queue.put((path, args, attempt + 1))
+
+
+class RQRunner:
+    """Enqueue jobs on Redis for `python worker.py` processes to run."""
+
+    def __init__(self, redis_url: str, retries: int = 3):
+        from redis import Redis
+        from rq import Queue
+
+        self.queue = Queue(QUEUE_NAME, connection=Redis.from_url(redis_url))
+        self.retries = retries
+
+    def submit(self, path: str, *args, job_id: str | None = None) -> None:
+        from rq import Retry
+
+        self.queue.enqueue(
+            path, *args, job_id=job_id, retry=Retry(max=self.retries, interval=[5, 30, 120]),
+            failure_ttl=7 * 24 * 3600,
+        )
+
+    def start(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+    def drain(self, timeout: float = 30) -> None:
+        pass
+
+
+def init_jobs(app: Flask, sync: bool = False) -> None:
+    """Choose the runner for this app from its configuration."""
+    retries = int(app.config["MAX_ATTEMPTS"])
+    if app.config["REDIS_URL"] and not sync:
+        app.extensions["gateway_jobs"] = RQRunner(app.config["REDIS_URL"], retries)
+    else:
+        app.extensions["gateway_jobs"] = InProcessRunner(app, sync=sync, retries=retries)
+
+
+def runner():
+    return current_app.extensions["gateway_jobs"]
+
+
+def enqueue_intake(item_id: int) -> None:
+    """Queue the pipeline for a stored intake item."""
+    runner().submit("app.pipeline.process_intake", item_id, job_id=f"intake-{item_id}")
+
+
+def enqueue_outbox(outbox_id: int) -> None:
+    """Queue the sending of one outbox mail."""
+    runner().submit("app.mailer.send_outbox", outbox_id, job_id=f"outbox-{outbox_id}")

@@ -1,0 +1,13 @@
+"""The persistent model: raw intake items, tickets and their messages, agents, outbox, events."""
+
+from app.models.agent import Agent, ApiToken
+from app.models.catalogue import Service
+from app.models.events import Event
+from app.models.intake import IntakeItem, IntakeState
+from app.models.outbox import OutboxMail, OutboxState
+from app.models.ticket import Attachment, Message, MessageKind, Ticket, Watcher
+
+__all__ = [
+    "Agent", "ApiToken", "Attachment", "Event", "IntakeItem", "IntakeState", "Message",
+    "MessageKind", "OutboxMail", "OutboxState", "Service", "Ticket", "Watcher",
+]

@@ -1,0 +1,119 @@
+"""Tickets (incidents and service requests), their messages, attachments and watchers."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime
+
+from sqlalchemy import JSON, Float, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+
+from app.extensions import db
+from app.models.agent import Agent
+from app.models.base import UTCDateTime, utcnow
+from app.models.catalogue import Service
+
+PREFIXES = {"incident": "INC", "service_request": "REQ"}
+REF_PATTERN = re.compile(r"\b(?:INC|REQ)-(\d{1,9})\b", re.IGNORECASE)
+
+
+def parse_ref(ref: str) -> int | None:
+    """Return the ticket number in a reference such as INC-000123 (either prefix)."""
+    match = REF_PATTERN.fullmatch(ref.strip())
+    if match:
+        return int(match.group(1))
+    return int(ref) if ref.strip().isdigit() else None
+
+
+class MessageKind:
+    INBOUND = "inbound"
+    PUBLIC_REPLY = "public_reply"
+    INTERNAL_NOTE = "internal_note"
+
+
+class Ticket(db.Model):
+    __tablename__ = "ticket"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="new", index=True)
+    subject: Mapped[str] = mapped_column(String(998), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    impact: Mapped[int] = mapped_column(default=3)
+    urgency: Mapped[int] = mapped_column(default=3)
+    priority: Mapped[str] = mapped_column(String(2), default="P5", index=True)
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("service.id"))
+    category: Mapped[str] = mapped_column(String(60), default="Other")
+    reporter_name: Mapped[str] = mapped_column(String(200), default="")
+    reporter_email: Mapped[str] = mapped_column(String(320), default="", index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("agent.id"))
+    needs_review: Mapped[bool] = mapped_column(default=True, index=True)
+    confidence: Mapped[float] = mapped_column(Float, default=0.0)
+    reasons: Mapped[list] = mapped_column(JSON, default=list)
+    classifier_version: Mapped[str] = mapped_column(String(40), default="")
+    reply_token: Mapped[str] = mapped_column(
+        String(32), unique=True, default=lambda: secrets.token_hex(8)
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    service: Mapped[Service | None] = relationship()
+    assignee: Mapped[Agent | None] = relationship()
+    messages: Mapped[list[Message]] = relationship(
+        back_populates="ticket", order_by="Message.id"
+    )
+    watchers: Mapped[list[Watcher]] = relationship(back_populates="ticket", order_by="Watcher.id")
+
+    @property
+    def ref(self) -> str:
+        return f"{PREFIXES[self.kind]}-{self.id:06d}"
+
+
+class Watcher(db.Model):
+    __tablename__ = "watcher"
+    __table_args__ = (UniqueConstraint("ticket_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"))
+    email: Mapped[str] = mapped_column(String(320))
+    name: Mapped[str] = mapped_column(String(200), default="")
+
+    ticket: Mapped[Ticket] = relationship(back_populates="watchers")
+
+
+class Message(db.Model):
+    __tablename__ = "message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    intake_id: Mapped[int | None] = mapped_column(ForeignKey("intake_item.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("agent.id"))
+    from_name: Mapped[str] = mapped_column(String(200), default="")
+    from_email: Mapped[str] = mapped_column(String(320), default="")
+    subject: Mapped[str] = mapped_column(String(998), default="")
+    body_text: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str | None] = mapped_column(Text)
+    message_id: Mapped[str | None] = mapped_column(String(998), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="messages")
+    author: Mapped[Agent | None] = relationship()
+    attachments: Mapped[list[Attachment]] = relationship(back_populates="message")
+
+
+class Attachment(db.Model):
+    __tablename__ = "attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("message.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(255), default="application/octet-stream")
+    size: Mapped[int] = mapped_column(default=0)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content_id: Mapped[str | None] = mapped_column(String(998))
+    inline: Mapped[bool] = mapped_column(default=False)
+    content: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+
+    message: Mapped[Message] = relationship(back_populates="attachments")

@@ -1,0 +1,109 @@
+"""The one intake pipeline every source goes through, from a stored raw item.
+
+    stored raw item -> parse -> deduplicate -> screen -> correlate
+        -> (thread into a ticket | classify -> open a ticket) -> notify
+
+Each stage records what it decided in the event log. The outcome is a state of
+the stored item (ticketed, threaded, duplicate, screened, quarantined): it never
+changes what the source was told, and a failure keeps the item for a replay.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import current_app
+from sqlalchemy import update
+
+from app import audit, notify, stages, tickets
+from app.extensions import db
+from app.models import IntakeItem, IntakeState
+from app.models.base import utcnow
+
+log = logging.getLogger(__name__)
+
+
+def process_intake(item_id: int) -> str | None:
+    """Run the pipeline for one stored item (job function); return its final state."""
+    if not _claim(item_id):
+        return None
+    item = db.session.get(IntakeItem, item_id)
+    try:
+        state = _run(item)
+        item.state, item.processed_at, item.error = state, utcnow(), None
+        db.session.commit()
+    except Exception as exc:
+        db.session.rollback()
+        state = _failed(item_id, exc)
+        if state == IntakeState.RECEIVED:
+            raise
+    ticket_id = db.session.get(IntakeItem, item_id).ticket_id
+    if ticket_id is not None:
+        notify.dispatch_queued(ticket_id)
+    return state
+
+
+def _run(item: IntakeItem) -> str:
+    sub = stages.parse(item)
+    original = stages.deduplicate(item, sub)
+    if original is not None:
+        item.duplicate_of_id, item.ticket_id = original.id, original.ticket_id
+        audit.record("duplicate", intake_id=item.id, new=str(original.id))
+        return IntakeState.DUPLICATE
+    screened = stages.screen(sub)
+    if screened is not None:
+        item.outcome = f"{screened.rule}: {screened.reason}"
+        audit.record("screened", intake_id=item.id, rule=screened.rule, reason=screened.reason,
+                     related=list(screened.related_message_ids))
+        return IntakeState.SCREENED
+    match = stages.correlate(item, sub)
+    if match is not None:
+        tickets.add_inbound(match.ticket, sub, item.id)
+        item.ticket_id = match.ticket.id
+        audit.record("threaded", ticket=match.ticket, intake_id=item.id, rule=match.rule,
+                     detail_text=match.detail)
+        return IntakeState.THREADED
+    reporter, cls = stages.classify(sub)
+    ticket = tickets.open_ticket(sub, cls, reporter, item.id)
+    tickets.add_watchers(ticket, stages.watchers(sub, reporter))
+    item.ticket_id = ticket.id
+    notify.acknowledge(ticket, ticket.messages[0])
+    return IntakeState.TICKETED
+
+
+def _claim(item_id: int) -> bool:
+    """Take the item for this worker; False when another has it or it is done."""
+    claimed = db.session.execute(
+        update(IntakeItem)
+        .where(IntakeItem.id == item_id, IntakeItem.state == IntakeState.RECEIVED)
+        .values(state=IntakeState.PROCESSING, attempts=IntakeItem.attempts + 1)
+    ).rowcount
+    db.session.commit()
+    return bool(claimed)
+
+
+def _failed(item_id: int, exc: Exception) -> str:
+    """Keep the error; retry later, or quarantine after the last attempt."""
+    item = db.session.get(IntakeItem, item_id)
+    last = item.attempts >= int(current_app.config["MAX_ATTEMPTS"])
+    item.state = IntakeState.QUARANTINED if last else IntakeState.RECEIVED
+    item.error = f"{type(exc).__name__}: {exc}"[:4000]
+    audit.record("quarantined" if last else "processing_failed", intake_id=item_id,
+                 new=item.error, attempt=item.attempts)
+    db.session.commit()
+    log.warning("intake %s failed (attempt %s): %s", item_id, item.attempts, item.error)
+    return item.state
+
+
+def reprocess(item_id: int) -> str | None:
+    """Put a quarantined or screened item back and run it again with today's rules."""
+    item = db.session.get(IntakeItem, item_id)
+    if item is None:
+        raise LookupError(f"no intake item {item_id}")
+    if item.state in (IntakeState.TICKETED, IntakeState.THREADED):
+        raise ValueError(f"intake item {item_id} already made {item.state}; nothing to redo")
+    old = item.state
+    item.state, item.attempts, item.fingerprint = IntakeState.RECEIVED, 0, None
+    audit.record("reprocess_requested", intake_id=item_id, old=old, actor=audit.actor_name())
+    db.session.commit()
+    return process_intake(item_id)

@@ -1,0 +1,34 @@
+"""Re-queue stored items that no job is working on (after a crash or a lost job).
+
+Storage is what counts as accepted; this sweep makes sure every accepted item
+is eventually processed, even if the process that stored it died before queueing.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import or_, select, update
+
+from app.extensions import db
+from app.jobs import enqueue_intake
+from app.models import IntakeItem, IntakeState
+from app.models.base import utcnow
+
+STALE_AFTER = timedelta(minutes=10)
+
+
+def requeue_pending(stale_after: timedelta = STALE_AFTER) -> int:
+    """Queue received items, and items stuck in processing longer than `stale_after`."""
+    cutoff = utcnow() - stale_after
+    db.session.execute(
+        update(IntakeItem)
+        .where(IntakeItem.state == IntakeState.PROCESSING, IntakeItem.received_at < cutoff)
+        .values(state=IntakeState.RECEIVED)
+    )
+    db.session.commit()
+    ids = db.session.scalars(select(IntakeItem.id).where(or_(
+        IntakeItem.state == IntakeState.RECEIVED)).order_by(IntakeItem.id)).all()
+    for item_id in ids:
+        enqueue_intake(item_id)
+    return len(ids)

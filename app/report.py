@@ -1,0 +1,84 @@
+"""The public report form: stored like any other source, then run through the pipeline now.
+
+It runs the pipeline synchronously (also when Redis is configured) so the page
+after submitting can show the new ticket's reference.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, current_app, redirect, render_template, session, url_for
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from sqlalchemy import select
+from wtforms import EmailField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length
+
+from app import pipeline
+from app.extensions import db
+from app.models import IntakeItem, Service, Ticket
+from app.store import StorageUnavailable, store_raw
+from parsers.form import form_payload
+
+bp = Blueprint("report", __name__)
+
+AFFECTED = [("just_me", "Just me"), ("my_team", "My team"),
+            ("whole_site", "The whole site"), ("everyone", "Everyone")]
+CAN_WORK = [("yes", "Yes"), ("degraded", "Yes, but slowed down"), ("no", "No")]
+
+
+class ReportForm(FlaskForm):
+    name = StringField("Your name", validators=[DataRequired(), Length(max=200)])
+    email = EmailField("Your email", validators=[DataRequired(), Email(), Length(max=320)])
+    service = SelectField("Service", choices=[])
+    summary = StringField("Summary", validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField("What happened?", validators=[DataRequired(),
+                                                               Length(max=20_000)])
+    affected = RadioField("How many people are affected?", choices=AFFECTED, default="just_me")
+    can_work = RadioField("Can you still work?", choices=CAN_WORK, default="yes")
+    attachment = FileField("Attachment (optional)")
+
+
+@bp.route("/report", methods=["GET", "POST"])
+def report():
+    form = ReportForm()
+    names = db.session.scalars(select(Service.name).where(Service.active.is_(True))
+                               .order_by(Service.name)).all()
+    form.service.choices = [("", "I don't know")] + [(n, n) for n in names]
+    if form.validate_on_submit():
+        try:
+            item_id = store_raw("form", _payload(form), message_id=None)
+        except StorageUnavailable:
+            form.form_errors.append("We could not save your report just now. Please try again.")
+        else:
+            session["last_report"] = _run(item_id)
+            return redirect(url_for("report.done"))
+    return render_template("report.html", form=form)
+
+
+@bp.route("/report/done")
+def done():
+    return render_template("report_done.html", outcome=session.get("last_report"))
+
+
+def _payload(form: ReportForm) -> bytes:
+    fields = {key: getattr(form, key).data or "" for key in
+              ("name", "email", "service", "summary", "description", "affected", "can_work")}
+    attachment = None
+    upload = form.attachment.data
+    if upload and upload.filename:
+        attachment = (upload.filename, upload.mimetype or "application/octet-stream",
+                      upload.read())
+    return form_payload(fields, attachment, submission_id=uuid.uuid4().hex)
+
+
+def _run(stored) -> dict:
+    """Run the pipeline now; whatever happens, the stored report is kept."""
+    try:
+        pipeline.process_intake(stored.item_id)
+    except Exception:
+        current_app.logger.exception("form report %s failed; kept for retry", stored.item_id)
+    item = db.session.get(IntakeItem, stored.item_id)
+    ticket = db.session.get(Ticket, item.ticket_id) if item.ticket_id else None
+    return {"ref": ticket.ref if ticket else None, "intake": item.id}

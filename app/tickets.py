@@ -1,0 +1,130 @@
+"""The ticket domain: open a ticket from a submission, add messages, and agents' changes.
+
+Every change writes an event in the same transaction; callers commit. Nothing
+here reads the request: the acting agent is passed in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy import select
+
+from app import audit, lifecycle
+from app.extensions import db
+from app.models import Agent, Attachment, Message, MessageKind, Service, Ticket, Watcher
+from app.priority import MATRIX_VERSION, priority_for
+from parsers.classification import Classification
+from parsers.submission import Address, Submission
+
+CLASSIFIER_VERSION = "rules-1"
+
+
+def open_ticket(sub: Submission, cls: Classification, reporter: Address | None,
+                intake_id: int | None) -> Ticket:
+    """Create a ticket from a classified submission, with its first message."""
+    service = _service_named(cls.service)
+    ticket = Ticket(
+        kind=cls.kind, status="new", subject=(sub.subject or "(no subject)")[:998],
+        description=sub.new_text or sub.text, impact=cls.impact, urgency=cls.urgency,
+        priority=priority_for(cls.impact, cls.urgency), service=service, category=cls.category,
+        reporter_name=reporter.name if reporter else "",
+        reporter_email=reporter.email if reporter else "",
+        needs_review=cls.needs_review, confidence=round(cls.confidence, 3),
+        reasons=list(cls.reasons), classifier_version=CLASSIFIER_VERSION,
+    )
+    db.session.add(ticket)
+    db.session.flush()
+    audit.record("ticket_opened", ticket=ticket, intake_id=intake_id, new=ticket.ref,
+                 source=sub.source)
+    audit.record("classified", ticket=ticket, intake_id=intake_id, kind=cls.kind,
+                 confidence=cls.confidence, service=cls.service, impact=cls.impact,
+                 urgency=cls.urgency, category=cls.category, reasons=list(cls.reasons),
+                 version=CLASSIFIER_VERSION)
+    audit.record("prioritised", ticket=ticket, intake_id=intake_id, new=ticket.priority,
+                 impact=cls.impact, urgency=cls.urgency, matrix=MATRIX_VERSION)
+    add_inbound(ticket, sub, intake_id)
+    return ticket
+
+
+def add_inbound(ticket: Ticket, sub: Submission, intake_id: int | None) -> Message:
+    """Attach an inbound report (first mail, reply or form) to a ticket."""
+    sender = sub.sender or Address("", "")
+    message = Message(
+        ticket=ticket, intake_id=intake_id, kind=MessageKind.INBOUND, from_name=sender.name,
+        from_email=sender.email, subject=sub.subject[:998], body_text=sub.new_text or sub.text,
+        message_id=sub.message_id,
+    )
+    db.session.add(message)
+    for att in sub.attachments:
+        db.session.add(Attachment(
+            message=message, filename=att.filename[:255], content_type=att.content_type[:255],
+            size=att.size, sha256=hashlib.sha256(att.content).hexdigest(),
+            content_id=att.content_id, inline=att.inline, content=att.content,
+        ))
+    return message
+
+
+def add_watchers(ticket: Ticket, people: list[Address], actor: str = "system") -> None:
+    """Add addresses to a ticket's watchers, skipping ones already there."""
+    known = {w.email for w in ticket.watchers} | {ticket.reporter_email}
+    for person in people:
+        if person.email and person.email not in known:
+            known.add(person.email)
+            db.session.add(Watcher(ticket=ticket, email=person.email, name=person.name))
+            audit.record("watcher_added", ticket=ticket, new=person.email, actor=actor)
+
+
+def confirm_classification(ticket: Ticket, agent: Agent, kind: str, impact: int,
+                           urgency: int) -> None:
+    """Record an agent's confirmation or correction; recompute the priority."""
+    actor = agent.email
+    if kind not in lifecycle.KINDS or impact not in (1, 2, 3) or urgency not in (1, 2, 3):
+        raise ValueError("kind, impact or urgency out of range")
+    corrected = (kind, impact, urgency) != (ticket.kind, ticket.impact, ticket.urgency)
+    new_status = lifecycle.status_after_kind_change(ticket.kind, kind, ticket.status)
+    for field, value in (("kind", kind), ("status", new_status), ("impact", impact),
+                         ("urgency", urgency)):
+        audit.record_change(ticket, field, getattr(ticket, field), value, actor)
+        setattr(ticket, field, value)
+    _set_priority(ticket, actor)
+    ticket.needs_review = False
+    audit.record("classification_corrected" if corrected else "classification_confirmed",
+                 ticket=ticket, actor=actor, kind=kind, impact=impact, urgency=urgency)
+
+
+def _set_priority(ticket: Ticket, actor: str) -> None:
+    new = priority_for(ticket.impact, ticket.urgency)
+    if new != ticket.priority:
+        audit.record("prioritised", ticket=ticket, old=ticket.priority, new=new, actor=actor,
+                     impact=ticket.impact, urgency=ticket.urgency, matrix=MATRIX_VERSION)
+        ticket.priority = new
+
+
+def assign(ticket: Ticket, assignee: Agent | None, agent: Agent) -> None:
+    """Assign a ticket; a new incident moves to `assigned`."""
+    old = ticket.assignee.email if ticket.assignee else None
+    new = assignee.email if assignee else None
+    audit.record_change(ticket, "assignee", old, new, agent.email)
+    ticket.assignee = assignee
+    if assignee and ticket.kind == "incident" and ticket.status == "new":
+        change_status(ticket, "assigned", agent)
+
+
+def change_status(ticket: Ticket, status: str, agent: Agent) -> None:
+    """Move a ticket along an allowed transition (raises TransitionError otherwise)."""
+    lifecycle.check_transition(ticket.kind, ticket.status, status)
+    audit.record_change(ticket, "status", ticket.status, status, agent.email)
+    ticket.status = status
+
+
+def set_service(ticket: Ticket, service: Service | None, agent: Agent) -> None:
+    audit.record_change(ticket, "service", ticket.service.name if ticket.service else None,
+                        service.name if service else None, agent.email)
+    ticket.service = service
+
+
+def _service_named(name: str | None) -> Service | None:
+    if not name:
+        return None
+    return db.session.scalar(select(Service).where(Service.name == name))

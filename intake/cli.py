@@ -1,0 +1,99 @@
+"""The `gateway` command: the outermost layer, composing the app's commands with intake roles.
+
+    gateway run           everything in one process (what `make run` starts)
+    gateway web | smtp | poll | worker
+    gateway import PATH...
+    gateway create-agent / create-token / reprocess / init-db
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from app import create_app
+from app.cli import APP_COMMANDS, prepare_database
+
+
+@click.group()
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Intake Gateway: mail and web reports in, classified tickets out."""
+    ctx.obj = create_app()
+
+
+@main.command()
+@click.pass_obj
+def run(app) -> None:
+    """Start dashboard, SMTP listener, IMAP pollers and job runner in one process."""
+    from intake.services import run_all
+
+    run_all(app, web=True, smtp=True, poll=True, jobs=True)
+
+
+@main.command()
+@click.pass_obj
+def web(app) -> None:
+    """Serve the dashboard, report form and API only."""
+    from intake.services import run_all
+
+    run_all(app, web=True, smtp=False, poll=False, jobs=not app.config["REDIS_URL"])
+
+
+@main.command()
+@click.pass_obj
+def smtp(app) -> None:
+    """Run the SMTP listener only."""
+    from intake.services import run_all
+
+    run_all(app, web=False, smtp=True, poll=False, jobs=not app.config["REDIS_URL"])
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Poll every mailbox once and exit.")
+@click.pass_obj
+def poll(app, once: bool) -> None:
+    """Poll the configured IMAP mailboxes."""
+    from intake.services import run_all
+
+    if once:
+        from intake.imap_poller import poll_all_once
+
+        prepare_database(app)
+        with app.app_context():
+            for result in poll_all_once(app):
+                click.echo(str(result))
+        return
+    run_all(app, web=False, smtp=False, poll=True, jobs=not app.config["REDIS_URL"])
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Exit when the queue is empty.")
+@click.pass_obj
+def worker(app, burst: bool) -> None:
+    """Work background jobs: an RQ worker with Redis, the in-process runner without."""
+    if app.config["REDIS_URL"]:
+        import worker as rq_worker
+
+        sys.exit(rq_worker.main(["--burst"] if burst else []))
+    from intake.services import run_all
+
+    run_all(app, web=False, smtp=False, poll=False, jobs=True)
+
+
+@main.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.pass_obj
+def import_command(app, paths: tuple[str, ...]) -> None:
+    """Import mail files, folders of them, or mbox files, and process them now."""
+    from intake.mail_import import import_paths, summary_line
+
+    prepare_database(app)
+    with app.app_context():
+        counts = import_paths(list(paths), progress=True)
+    click.echo(summary_line(counts))
+
+
+for command in APP_COMMANDS:
+    main.add_command(command)

@@ -1,0 +1,78 @@
+"""The SMTP edge: accept mail for our addresses, store it raw, and only then say 250.
+
+Codes (RFC 5321, enhanced codes RFC 3463): 550 for a recipient that is not ours
+(never an open relay), 552 over the size limit, 451 when the report cannot be
+stored, 250 once it is committed. What the pipeline later decides never changes
+the reply: the outcome is a state of the stored item.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiosmtpd.controller import Controller
+from flask import Flask
+
+from app.jobs import enqueue_intake
+from app.store import StorageUnavailable, store_raw
+
+log = logging.getLogger(__name__)
+
+
+def is_intake_address(address: str, intake_addresses: list[str]) -> bool:
+    """True for one of our addresses, including its plus-addressed forms (support+x@…)."""
+    local, _, domain = address.lower().strip("<> ").rpartition("@")
+    base = local.partition("+")[0]
+    return f"{base}@{domain}" in intake_addresses
+
+
+class IntakeHandler:
+    """aiosmtpd handler that stores each message through the app's one storage call."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.intake_addresses = app.config["INTAKE_ADDRESSES"]
+        self.max_bytes = int(app.config["MAX_MESSAGE_BYTES"])
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if not is_intake_address(address, self.intake_addresses):
+            return f"550 5.1.1 <{address}>: no such mailbox here, and we do not relay"
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        raw = envelope.original_content or envelope.content
+        if len(raw) > self.max_bytes:
+            return f"552 5.3.4 Message too big: the limit is {self.max_bytes} bytes"
+        loop = asyncio.get_running_loop()
+        try:
+            item_id = await loop.run_in_executor(
+                None, self._store, raw, envelope.mail_from, list(envelope.rcpt_tos),
+                session.peer)
+        except StorageUnavailable as exc:
+            log.error("SMTP: could not store message from %s: %s", envelope.mail_from, exc)
+            return "451 4.3.0 Temporary failure storing your message; please try again later"
+        return f"250 2.0.0 OK: stored as intake #{item_id}"
+
+    def _store(self, raw: bytes, mail_from: str, rcpt_tos: list[str], peer) -> int:
+        with self.app.app_context():
+            stored = store_raw("smtp", raw, envelope_from=mail_from, envelope_to=rcpt_tos,
+                               source_ref=f"smtp:{peer[0] if peer else '?'}")
+            if stored.created:
+                try:
+                    enqueue_intake(stored.item_id)
+                except Exception:  # stored is what counts; a sweep re-queues it
+                    log.exception("SMTP: stored #%s but could not queue it", stored.item_id)
+            return stored.item_id
+
+
+def start_smtp(app: Flask) -> Controller:
+    """Start the listener in its own thread on SMTP_HOST:SMTP_PORT."""
+    controller = Controller(
+        IntakeHandler(app), hostname=app.config["SMTP_HOST"], port=int(app.config["SMTP_PORT"]),
+        data_size_limit=int(app.config["MAX_MESSAGE_BYTES"]), decode_data=False,
+        server_hostname=app.config["MAIL_DOMAIN"], ident="Intake Gateway",
+    )
+    controller.start()
+    return controller

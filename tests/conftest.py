@@ -1,0 +1,82 @@
+"""Fixtures: an app on a real database (SQLite file, or the PostgreSQL named by
+GATEWAY_TEST_DATABASE_URL), a test client, a logged-in agent, and a CLI runner."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from sqlalchemy import text
+
+from app import create_app
+from app.accounts import create_agent
+from app.database import seed, upgrade
+from app.extensions import db
+
+PG_URL = os.environ.get("GATEWAY_TEST_DATABASE_URL", "")
+TABLES = ("event", "attachment", "message", "watcher", "outbox_mail", "intake_item", "ticket",
+          "api_token", "agent", "service")
+
+
+def settings(tmp_path, **extra) -> dict:
+    """Settings for a test app: scenario addresses from the shared corpus, our temp folder."""
+    base = {
+        "ENV": "development",
+        "INSTANCE": str(tmp_path),
+        "DATABASE_URL": PG_URL or f"sqlite:///{tmp_path / 'test.sqlite3'}",
+        "REDIS_URL": "",
+        "OUTBOUND_SMTP": "",
+        "INTAKE_ADDRESSES": ["support@example.org", "help@example.org"],
+        "RELAY_SENDERS": ["webform@example.org"],
+        "MAIL_DOMAIN": "helpdesk.example.org",
+        "OUTBOUND_FROM": "Example Support <support@example.org>",
+        "SECRET_KEY": "test-secret",
+        "WTF_CSRF_ENABLED": False,
+    }
+    base.update(extra)
+    return base
+
+
+def reset_database() -> None:
+    """Start each test from an empty schema (fresh file on SQLite, truncation on PostgreSQL)."""
+    upgrade()
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+        db.session.commit()
+
+
+def make_app(tmp_path, sync_jobs: bool = True, **extra):
+    app = create_app(settings(tmp_path, **extra), sync_jobs=sync_jobs)
+    with app.app_context():
+        reset_database()
+        seed()
+    return app
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = make_app(tmp_path)
+    with app.app_context():
+        yield app
+        db.session.remove()
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def agent(app):
+    return create_agent("agent@example.org", "correct horse battery", role="admin",
+                        name="Alex Agent")
+
+
+@pytest.fixture
+def logged_in(client, agent):
+    response = client.post("/login", data={"email": agent.email,
+                                           "password": "correct horse battery"})
+    assert response.status_code == 302
+    return client
