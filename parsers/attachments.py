@@ -13,6 +13,7 @@ import binascii
 import mimetypes
 import re
 import unicodedata
+from email.errors import MessageError
 from email.generator import BytesGenerator
 from email.message import Message
 from io import BytesIO
@@ -78,9 +79,19 @@ def part_filename(part: Message, hints: tuple[str, ...] = ()) -> str | None:
 _UU_CTES = frozenset({"x-uuencode", "uuencode", "uue", "x-uue"})
 
 
+def raw_payload(part: Message) -> str | list[Message] | None:
+    """Return the undecoded payload (a str, or the sub-messages) without raising."""
+    try:
+        return part.get_payload()
+    except (ValueError, LookupError, UnicodeError, TypeError):
+        # get_payload() re-decodes 8-bit text with the declared charset and can
+        # fail on a charset parameter holding junk (NUL, unknown names).
+        return part._payload  # noqa: SLF001 - the stdlib offers no other way in
+
+
 def payload_bytes(part: Message) -> bytes:
     """Return a leaf part's decoded payload; damaged encodings give what is recoverable."""
-    raw = part.get_payload()
+    raw = raw_payload(part)
     cte = str(part.get("content-transfer-encoding", "")).strip().lower()
     if cte in _UU_CTES and isinstance(raw, str) and not re.search(r"(?m)^begin ", raw):
         # Some mailers send x-uuencode without the "begin" line the stdlib needs.
@@ -91,7 +102,6 @@ def payload_bytes(part: Message) -> bytes:
         data = None
     if isinstance(data, bytes):
         return data
-    raw = part.get_payload()
     if isinstance(raw, str):
         return raw.encode("utf-8", errors="surrogateescape")
     return b""
@@ -102,14 +112,18 @@ def message_bytes(msg: Message) -> bytes:
     buffer = BytesIO()
     try:
         BytesGenerator(buffer, mangle_from_=False).flatten(msg)
-    except (TypeError, ValueError, LookupError, UnicodeError, AttributeError, KeyError):
-        return msg.as_string().encode("utf-8", errors="surrogateescape")
+    except (TypeError, ValueError, LookupError, UnicodeError, AttributeError, MessageError):
+        # The generator refuses damaged headers; write them back as they came.
+        head = "".join(f"{name}: {value}\n" for name, value in msg.raw_items())
+        body = raw_payload(msg)
+        text = head + "\n" + (body if isinstance(body, str) else "")
+        return text.encode("utf-8", errors="surrogateescape")
     return buffer.getvalue()
 
 
 def rfc822_attachment(part: Message, index: int, hints: tuple[str, ...] = ()) -> Attachment:
     """Keep a forwarded `message/rfc822` whole, named after its inner Subject."""
-    inner = part.get_payload()
+    inner = raw_payload(part)
     inner_msg = inner[0] if isinstance(inner, list) and inner else None
     if isinstance(inner_msg, Message):
         content = message_bytes(inner_msg)
@@ -149,12 +163,12 @@ def _uudecode_lines(lines: list[str]) -> bytes:
             continue
         try:
             out.extend(binascii.a2b_uu(line))
-        except binascii.Error:
+        except (binascii.Error, ValueError):
             # Broken encoders pad badly; decode the length the line claims.
             count = (((ord(line[0]) - 32) & 63) * 4 + 5) // 3
             try:
                 out.extend(binascii.a2b_uu(line[:count]))
-            except binascii.Error:
+            except (binascii.Error, ValueError):
                 continue
     return bytes(out)
 

@@ -142,11 +142,12 @@ def _word_bytes(encoding: str, text: str) -> bytes:
     """Decode the payload of one encoded word to bytes, tolerating damage."""
     if encoding in "Bb":
         data = re.sub(r"[^A-Za-z0-9+/]", "", text)
-        data += "=" * (-len(data) % 4)
+        if len(data) % 4 == 1:  # a dangling sixth of a byte: drop it
+            data = data[:-1]
         try:
-            return base64.b64decode(data)
+            return base64.b64decode(data + "=" * (-len(data) % 4))
         except (binascii.Error, ValueError):
-            return base64.b64decode(data[: len(data) // 4 * 4] or b"", validate=False)
+            return b""
     raw = text.replace("_", " ").encode("latin-1", errors="replace")
     return re.sub(rb"=([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), raw)
 

@@ -21,6 +21,7 @@ from parsers.attachments import (
     message_bytes,
     part_filename,
     payload_bytes,
+    raw_payload,
     rfc822_attachment,
     safe_filename,
     split_uuencoded,
@@ -70,7 +71,7 @@ def _defects(part: Message, state: Walk) -> None:
 
 def _visit(part: Message, state: Walk, *, related: bool, force_attachment: bool) -> None:
     ctype = part.get_content_type()
-    if ctype.startswith("message/") and isinstance(part.get_payload(), list):
+    if ctype.startswith("message/") and isinstance(raw_payload(part), list):
         _defects(part, state)
         _message_part(part, ctype, state)
     elif part.is_multipart():
@@ -81,7 +82,8 @@ def _visit(part: Message, state: Walk, *, related: bool, force_attachment: bool)
 
 
 def _children(part: Message) -> list[Message]:
-    return [child for child in part.get_payload() if isinstance(child, Message)]
+    payload = raw_payload(part)
+    return [c for c in payload if isinstance(c, Message)] if isinstance(payload, list) else []
 
 
 def _multipart(part: Message, ctype: str, state: Walk, *, related: bool, force: bool) -> None:
