@@ -173,6 +173,17 @@ def test_never_raises_on_junk(raw: bytes) -> None:
     assert sub.source == "mail" and sub.message_id is None
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [b"Subject: =?utf-8?B?QUJDRA1?=\r\n\r\nx",  # base64 word with a dangling character
+     b"Content-Type: text/plain; charset=\"a\x00b\"\r\n\r\n\xe9t\xe9",  # NUL in charset
+     b"Content-Type: text/plain\r\n\r\nbegin 644 x\n\xff\xfe\nend\n"],  # 8-bit uuencode
+)
+def test_fuzz_findings_are_handled_not_swallowed(raw: bytes) -> None:
+    sub = parse_mail(raw)
+    assert not any(d.startswith("unparseable") for d in sub.defects), sub.defects
+
+
 def _corpus_ids() -> list[str]:
     return [str(p) for p in corpus_mail_files()]
 
