@@ -80,3 +80,34 @@ def logged_in(client, agent):
                                            "password": "correct horse battery"})
     assert response.status_code == 302
     return client
+
+
+@pytest.fixture
+def app_factory(tmp_path):
+    """Build apps with extra settings (on the test database); dispose their engines after."""
+    built = []
+
+    def build(sync_jobs: bool = True, **extra):
+        app = make_app(tmp_path, sync_jobs=sync_jobs, **extra)
+        built.append(app)
+        return app
+
+    yield build
+    for app in built:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+DB_FIXTURES = {"app", "client", "agent", "logged_in", "app_factory"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """On the PostgreSQL pass, run only tests that touch the database."""
+    if not os.environ.get("GATEWAY_TEST_DB_ONLY"):
+        return
+    keep = [i for i in items if DB_FIXTURES & set(getattr(i, "fixturenames", ()))]
+    dropped = [i for i in items if i not in keep]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
