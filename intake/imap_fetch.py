@@ -100,11 +100,12 @@ def _criteria(done: str) -> list:
 def _sizes(client: IMAPClient, uids: list[int]) -> dict[int, int]:
     """Ask RFC822.SIZE first, so no oversized body is ever downloaded."""
     sizes: dict[int, int] = {}
+    uids = sorted(uids)
     for start in range(0, len(uids), SIZE_CHUNK):
-        data = client.fetch(sorted(uids)[start:start + SIZE_CHUNK], ["RFC822.SIZE"])
+        data = client.fetch(uids[start:start + SIZE_CHUNK], ["RFC822.SIZE"])
         sizes.update((uid, int(item[b"RFC822.SIZE"])) for uid, item in data.items()
                      if b"RFC822.SIZE" in item)
-    return dict(sorted(sizes.items()))
+    return sizes
 
 
 def _set_aside(client: IMAPClient, mailbox: Mailbox, uids: list[int], result: PollResult,

@@ -16,7 +16,7 @@ from urllib.parse import quote, unquote, urlsplit
 from imapclient import IMAPClient
 
 DEFAULT_PORTS = {"imap": 143, "imaps": 993}
-SOCKET_TIMEOUT = 60.0
+SOCKET_TIMEOUT = 30.0
 
 
 @dataclass(frozen=True)

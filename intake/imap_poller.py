@@ -100,8 +100,7 @@ class Poller(threading.Thread):
         client.idle()
         try:
             while not self.stop_event.is_set() and (left := deadline - time.monotonic()) > 0:
-                responses = client.idle_check(timeout=min(STOP_CHECK_SECONDS, left))
-                if any(len(r) > 1 and r[1] == b"EXISTS" for r in responses):
+                if _idle_news(client, min(STOP_CHECK_SECONDS, left)):
                     return
         finally:
             client.idle_done()
@@ -133,6 +132,18 @@ class Poller(threading.Thread):
         failures = self._health.consecutive_failures
         delay = min(self.backoff_max, self.backoff_base * 2 ** max(failures - 1, 0))
         return delay * random.uniform(0.8, 1.2)  # jitter: pollers of one server spread out
+
+
+def _idle_news(client: IMAPClient, timeout: float) -> bool:
+    """Wait in IDLE; return True on new mail, raise when the server went away."""
+    started = time.monotonic()
+    responses = client.idle_check(timeout=timeout)
+    if any(r and r[0] == b"BYE" for r in responses):
+        raise ConnectionError("server closed the IDLE connection (BYE)")
+    if not responses and time.monotonic() - started < timeout / 2:
+        # idle_check swallows EOF and returns nothing at once: without this we would spin.
+        raise ConnectionError("IDLE connection closed")
+    return any(len(r) > 1 and r[1] == b"EXISTS" for r in responses)
 
 
 def _now() -> datetime:

@@ -112,15 +112,24 @@ class DovecotServer:
             client.login(user, password)
             yield client
 
-    def append(self, user: str, password: str, raw: bytes, folder: str = "INBOX") -> int:
+    def append(self, user: str, password: str, raw: bytes, folder: str = "INBOX",
+               flags: tuple[bytes, ...] = ()) -> int:
         """APPEND raw bytes to a folder and return the new message's UID."""
         with self.client(user, password) as client:
             if not client.folder_exists(folder):
                 client.create_folder(folder)
-            response = client.append(folder, raw)
+            response = client.append(folder, raw, flags=flags)
         match = re.search(rb"APPENDUID \d+ (\d+)", response)
         assert match, response
         return int(match.group(1))
+
+    def flags(self, user: str, password: str, folder: str = "INBOX") -> dict[int, set[bytes]]:
+        """Return {UID: flags} of every message in a folder (read-only, sets no flag)."""
+        with self.client(user, password) as client:
+            client.select_folder(folder, readonly=True)
+            uids = client.search()
+            data = client.fetch(uids, ["FLAGS"]) if uids else {}
+        return {uid: set(item[b"FLAGS"]) for uid, item in data.items()}
 
     def stop(self) -> None:
         """Stop the master (SIGTERM is what `doveadm stop` sends, minus its 3 s wait)."""
@@ -171,13 +180,18 @@ def _wait_listening(port: int, process: subprocess.Popen, log: Path) -> None:
 
 
 @contextmanager
-def running_dovecot() -> Iterator[DovecotServer]:
-    """Start a private Dovecot on a free loopback port; stop it and remove its files after."""
+def running_dovecot(port: int | None = None, password: str | None = None
+                    ) -> Iterator[DovecotServer]:
+    """Start a private Dovecot on loopback (a free port by default); stop and remove it after.
+
+    Every user name logs in with `password` (random by default); pass the `port` and
+    `password` of a stopped server to "restart" it for reconnection tests.
+    """
     dovecot, doveadm = dovecot_binaries()
     # Not under pytest's tmp_path: that is mode 0700 and the dovecot user must reach its maildir.
     root = Path(tempfile.mkdtemp(prefix="gateway-dovecot-"))
     root.chmod(0o755)
-    port, password = free_port(), secrets.token_urlsafe(12)
+    port, password = port or free_port(), password or secrets.token_urlsafe(12)
     config = _write_config(root, port, password)
     with open(root / "stderr.log", "wb") as stderr:
         process = subprocess.Popen([dovecot, "-F", "-c", str(config)],

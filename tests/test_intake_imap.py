@@ -82,20 +82,11 @@ class Account:
         self.url = server.url(user, password)
         self.mailbox = Mailbox.parse(self.url)
 
-    def append(self, raw: bytes, folder: str = "INBOX", flags: tuple = ()) -> int:
-        uid = self.server.append(self.user, self.password, raw, folder)
-        if flags:
-            with self.server.client(self.user, self.password) as client:
-                client.select_folder(folder)
-                client.add_flags([uid], flags)
-        return uid
+    def append(self, raw: bytes, flags: tuple[bytes, ...] = ()) -> int:
+        return self.server.append(self.user, self.password, raw, flags=flags)
 
     def flags(self, folder: str = "INBOX") -> dict[int, set[bytes]]:
-        with self.server.client(self.user, self.password) as client:
-            client.select_folder(folder, readonly=True)
-            uids = client.search()
-            data = client.fetch(uids, ["FLAGS"]) if uids else {}
-        return {uid: set(item[b"FLAGS"]) for uid, item in data.items()}
+        return self.server.flags(self.user, self.password, folder)
 
 
 def items(app) -> list[IntakeItem]:
@@ -278,3 +269,24 @@ def test_start_and_stop_pollers_from_configuration(make_app, account):
     stop_pollers(pollers)
 
     assert time.monotonic() - started < 3 and not any(p.is_alive() for p in pollers)
+
+
+def test_poller_reconnects_after_the_server_goes_away(make_app):
+    app = make_app()
+    with running_dovecot() as first:
+        user, password = first.add_user()
+        port, mailbox = first.port, Mailbox.parse(first.url(user, password))
+        poller = Poller(app, mailbox, interval=30, backoff_base=0.1, backoff_max=0.5)
+        poller.start()
+        wait_for(lambda: poller.health().last_success is not None)
+    try:  # the server stopped while the poller was in IDLE
+        wait_for(lambda: poller.health().consecutive_failures >= 2)
+        assert poller.is_alive()
+        with running_dovecot(port=port, password=password) as second:
+            second.append(user, password, case(SMALL[0]))
+            wait_for(lambda: poller.health().stored_total == 1)
+            assert poller.health().consecutive_failures == 0
+            poller.stop()
+    finally:
+        poller.stop()
+    assert not poller.is_alive()
