@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from email import policy
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -10,7 +11,7 @@ def make_mail(subject: str, body: str, *, sender: str = "Ravi Menon <ravi.menon@
               to: str = "support@example.org", cc: str | None = None,
               in_reply_to: str | None = None, references: str | None = None,
               message_id: str | None = None, headers: dict | None = None) -> bytes:
-    """Return the wire bytes of a plain-text mail."""
+    """Return the wire bytes (CRLF line ends, as an MTA sends them) of a plain-text mail."""
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = to
@@ -25,4 +26,4 @@ def make_mail(subject: str, body: str, *, sender: str = "Ravi Menon <ravi.menon@
     for name, value in (headers or {}).items():
         msg[name] = value
     msg.set_content(body)
-    return msg.as_bytes()
+    return msg.as_bytes(policy=policy.SMTP)
