@@ -20,6 +20,7 @@ DEFAULTS: dict[str, object] = {
     "INSTANCE": "instance",
     "DATABASE_URL": "",
     "REDIS_URL": "",
+    "RQ_QUEUE": "gateway",
     "INTAKE_ADDRESSES": ["support@example.org", "help@example.org"],
     "RELAY_SENDERS": ["webform@example.org"],
     "IMAP_MAILBOXES": [],

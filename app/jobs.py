@@ -16,7 +16,6 @@ import time
 from flask import Flask, current_app
 
 log = logging.getLogger(__name__)
-QUEUE_NAME = "gateway"
 
 
 def resolve(path: str):
@@ -80,11 +79,11 @@ class InProcessRunner:
 class RQRunner:
     """Enqueue jobs on Redis for `python worker.py` processes to run."""
 
-    def __init__(self, redis_url: str, retries: int = 3):
+    def __init__(self, redis_url: str, queue_name: str, retries: int = 3):
         from redis import Redis
         from rq import Queue
 
-        self.queue = Queue(QUEUE_NAME, connection=Redis.from_url(redis_url))
+        self.queue = Queue(queue_name, connection=Redis.from_url(redis_url))
         self.retries = retries
 
     def submit(self, path: str, *args, job_id: str | None = None) -> None:
@@ -109,7 +108,8 @@ def init_jobs(app: Flask, sync: bool = False) -> None:
     """Choose the runner for this app from its configuration."""
     retries = int(app.config["MAX_ATTEMPTS"])
     if app.config["REDIS_URL"] and not sync:
-        app.extensions["gateway_jobs"] = RQRunner(app.config["REDIS_URL"], retries)
+        app.extensions["gateway_jobs"] = RQRunner(app.config["REDIS_URL"],
+                                                  app.config["RQ_QUEUE"], retries)
     else:
         app.extensions["gateway_jobs"] = InProcessRunner(app, sync=sync, retries=retries)
 

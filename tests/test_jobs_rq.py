@@ -1,0 +1,56 @@
+"""Jobs on the real Redis with RQ workers: processing, outbound sending, no double work."""
+
+import uuid
+
+import pytest
+from redis import Redis
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.jobs import enqueue_intake, runner
+from app.models import IntakeItem, OutboxMail, Ticket
+from app.store import store_raw
+from tests.mailmaker import make_mail
+from tests.smtp_sink import SmtpSink
+from worker import make_worker
+
+REDIS = "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture
+def rq_app(app_factory):
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    with SmtpSink() as sink:
+        app = app_factory(sync_jobs=False, REDIS_URL=REDIS, RQ_QUEUE=queue,
+                          OUTBOUND_SMTP=sink.address)
+        with app.app_context():
+            yield app, sink
+            runner().queue.delete(delete_jobs=True)
+    Redis.from_url(REDIS).close()
+
+
+def test_stored_mail_is_processed_and_acknowledged_by_a_burst_worker(rq_app):
+    app, sink = rq_app
+    stored = store_raw("smtp", make_mail("Server room too hot", "The server room is at 35C, "
+                                         "the air conditioning has stopped."))
+    enqueue_intake(stored.item_id)
+    assert runner().queue.count == 1
+    make_worker(app, name=f"w-{uuid.uuid4().hex[:6]}").work(burst=True)
+    db.session.expire_all()
+    item = db.session.get(IntakeItem, stored.item_id)
+    assert item.state == "ticketed"
+    # The acknowledgement was queued by the first job and sent by the same burst.
+    assert db.session.scalar(select(OutboxMail.state)) == "sent"
+    assert [rcpts for rcpts, _ in sink.handler.messages] == [["ravi.menon@example.com"]]
+
+
+def test_two_workers_never_process_one_item_twice(rq_app):
+    app, sink = rq_app
+    stored = store_raw("smtp", make_mail("Keyboard", "Keys are missing on my keyboard."))
+    for _ in range(3):  # e.g. the SMTP edge and a recovery sweep both queue it
+        runner().queue.enqueue("app.pipeline.process_intake", stored.item_id)
+    for n in range(2):
+        make_worker(app, name=f"w{n}-{uuid.uuid4().hex[:6]}").work(burst=True)
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(Ticket.id))) == 1
+    assert len(sink.handler.messages) == 1
