@@ -25,7 +25,8 @@ from intake.imap_fetch import ImapPollError, PollResult, poll_client, poll_once
 from intake.imap_mailbox import Mailbox, connect
 
 __all__ = [
-    "ImapPollError", "Mailbox", "MailboxHealth", "PollResult", "Poller", "poll_all_once",
+    "ImapPollError", "Mailbox", "MailboxHealth", "PollOutcome", "PollResult", "Poller",
+    "poll_all_once",
     "poll_once", "start_pollers", "stop_pollers",
 ]
 
@@ -71,7 +72,8 @@ class Poller(threading.Thread):
     def stop(self, timeout: float = 10.0) -> None:
         """Ask the thread to finish and wait for it."""
         self.stop_event.set()
-        self.join(timeout)
+        if self.ident is not None:  # join() raises on a thread that never started
+            self.join(timeout)
 
     def run(self) -> None:
         while not self.stop_event.is_set():
@@ -129,7 +131,8 @@ class Poller(threading.Thread):
                 consecutive_failures=self._health.consecutive_failures + 1)
 
     def _backoff(self) -> float:
-        failures = self._health.consecutive_failures
+        # Cap the exponent: after ~1000 failures 2.0 * 2**n would overflow a float.
+        failures = min(self._health.consecutive_failures, 32)
         delay = min(self.backoff_max, self.backoff_base * 2 ** max(failures - 1, 0))
         return delay * random.uniform(0.8, 1.2)  # jitter: pollers of one server spread out
 
@@ -166,14 +169,33 @@ def stop_pollers(pollers: list[Poller], timeout: float = 10.0) -> None:
         poller.join(timeout)
 
 
-def poll_all_once(app: Flask) -> dict[str, PollResult | Exception]:
+@dataclass(frozen=True)
+class PollOutcome:
+    """One mailbox's pass for `gateway poll --once`: a result, or the error that stopped it."""
+
+    mailbox: str
+    result: PollResult | None = None
+    error: str | None = None
+
+    def __str__(self) -> str:
+        if self.result is None:
+            return f"{self.mailbox}: FAILED {self.error}"
+        r = self.result
+        line = (f"{self.mailbox}: fetched={r.fetched} stored={r.stored} "
+                f"duplicates={r.duplicates} errors={r.errors}")
+        return f"{line} (stopped early: {self.error})" if self.error else line
+
+
+def poll_all_once(app: Flask) -> list[PollOutcome]:
     """Run one pass over every configured mailbox; a failing one does not stop the rest."""
-    outcomes: dict[str, PollResult | Exception] = {}
-    for url in app.config["IMAP_MAILBOXES"]:
-        mailbox = Mailbox.parse(url)
+    outcomes = []
+    for mailbox in [Mailbox.parse(url) for url in app.config["IMAP_MAILBOXES"]]:
         try:
-            outcomes[mailbox.label] = poll_once(app, mailbox)
+            result = poll_once(app, mailbox)
         except Exception as exc:  # broad on purpose: reported per mailbox to the caller
             log.warning("%s: poll failed: %s", mailbox.label, exc)
-            outcomes[mailbox.label] = exc
+            outcomes.append(PollOutcome(mailbox.label, error=f"{type(exc).__name__}: {exc}"))
+            continue
+        error = f"StorageUnavailable: {result.storage_error}" if result.storage_error else None
+        outcomes.append(PollOutcome(mailbox.label, result, error))
     return outcomes

@@ -57,7 +57,6 @@ def make_app(tmp_path):
         app = create_app(settings)
         with app.app_context():
             upgrade()
-            db.create_all()  # no-op once the initial Alembic revision exists
         app.extensions["gateway_jobs"] = RecordingJobs()
         apps.append(app)
         return app
@@ -236,10 +235,12 @@ def test_poll_all_once_reports_each_mailbox_separately(make_app, account):
     bad_url = account.server.url("someone-else@example.org", "wrong")
     app = make_app(IMAP_MAILBOXES=[bad_url, account.url])
 
-    outcomes = poll_all_once(app)
+    bad, good = poll_all_once(app)
 
-    assert isinstance(outcomes[Mailbox.parse(bad_url).label], Exception)
-    assert outcomes[account.mailbox.label].stored == 1
+    assert bad.mailbox == Mailbox.parse(bad_url).label and bad.result is None
+    assert "AUTHENTICATIONFAILED" in bad.error and "FAILED" in str(bad)
+    assert good.error is None and good.result.stored == 1
+    assert str(good).endswith("fetched=1 stored=1 duplicates=0 errors=0")
 
 
 @pytest.mark.parametrize("use_idle", [True, False])
