@@ -127,7 +127,7 @@ class Poller(threading.Thread):
         log.warning("%s: poll failed: %s", self.mailbox.label, exc, exc_info=not expected)
         with self._lock:
             self._health = replace(
-                self._health, last_error=f"{type(exc).__name__}: {exc}", last_error_at=_now(),
+                self._health, last_error=describe(exc), last_error_at=_now(),
                 consecutive_failures=self._health.consecutive_failures + 1)
 
     def _backoff(self) -> float:
@@ -147,6 +147,14 @@ def _idle_news(client: IMAPClient, timeout: float) -> bool:
         # idle_check swallows EOF and returns nothing at once: without this we would spin.
         raise ConnectionError("IDLE connection closed")
     return any(len(r) > 1 and r[1] == b"EXISTS" for r in responses)
+
+
+def describe(exc: BaseException) -> str:
+    """Name an error for people: imaplib puts the server's bytes repr in the message."""
+    text = str(exc)
+    if len(text) > 3 and text[:2] in ("b'", 'b"') and text[-1] == text[1]:
+        text = text[2:-1]
+    return f"{type(exc).__name__}: {text}"
 
 
 def _now() -> datetime:
@@ -194,7 +202,7 @@ def poll_all_once(app: Flask) -> list[PollOutcome]:
             result = poll_once(app, mailbox)
         except Exception as exc:  # broad on purpose: reported per mailbox to the caller
             log.warning("%s: poll failed: %s", mailbox.label, exc)
-            outcomes.append(PollOutcome(mailbox.label, error=f"{type(exc).__name__}: {exc}"))
+            outcomes.append(PollOutcome(mailbox.label, error=describe(exc)))
             continue
         error = f"StorageUnavailable: {result.storage_error}" if result.storage_error else None
         outcomes.append(PollOutcome(mailbox.label, result, error))

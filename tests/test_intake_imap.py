@@ -238,7 +238,7 @@ def test_poll_all_once_reports_each_mailbox_separately(make_app, account):
     bad, good = poll_all_once(app)
 
     assert bad.mailbox == Mailbox.parse(bad_url).label and bad.result is None
-    assert "AUTHENTICATIONFAILED" in bad.error and "FAILED" in str(bad)
+    assert bad.error.startswith("LoginError: [AUTHENTICATIONFAILED]") and "FAILED" in str(bad)
     assert good.error is None and good.result.stored == 1
     assert str(good).endswith("fetched=1 stored=1 duplicates=0 errors=0")
 
