@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Length
 
 from app import audit
 from app.accounts import AccountError, create_agent
+from app.dashboard.forms import options
 from app.extensions import db
 from app.models import Agent, Service
 
@@ -40,7 +41,7 @@ class AgentForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired()])
     name = StringField("Name", validators=[Length(max=200)])
     password = PasswordField("Password", validators=[DataRequired(), Length(min=8)])
-    role = SelectField("Role", choices=[("agent", "agent"), ("admin", "admin")])
+    role = SelectField("Role", choices=options([("agent", "Agent"), ("admin", "Admin")]))
 
 
 @bp.route("/services", methods=["GET", "POST"])

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, g, jsonify, request
 from sqlalchemy import func, select, text
+from werkzeug.exceptions import HTTPException
 
 from app.accounts import agent_for_token
 from app.dashboard.queue import ticket_query
+from app.dashboard.ticket_views import load_ticket
 from app.extensions import db
 from app.models import Event, IntakeItem, OutboxMail, Ticket
-from app.models.ticket import parse_ref
 from app.priority import IMPACT_LABELS, URGENCY_LABELS
 
 bp = Blueprint("api", __name__)
@@ -30,6 +31,14 @@ def require_token():
         return response
     g.api_agent = agent
     return None
+
+
+@bp.errorhandler(HTTPException)
+def json_error(error: HTTPException):
+    """Answer API errors (bad parameters, unknown refs) in JSON, like the rest of the API."""
+    response = jsonify(error=error.description)
+    response.status_code = error.code or 500
+    return response
 
 
 def _page(query, serialise):
@@ -69,10 +78,7 @@ def tickets():
 
 @bp.route("/api/v1/tickets/<ref>")
 def ticket(ref: str):
-    number = parse_ref(ref)
-    t = db.session.get(Ticket, number) if number else None
-    if t is None:
-        abort(404)
+    t = load_ticket(ref)
     events = db.session.scalars(select(Event).where(Event.ticket_id == t.id)
                                 .order_by(Event.id)).all()
     return jsonify({

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required, login_user, logout_user
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired
 
@@ -32,13 +33,27 @@ def login():
         agent = authenticate(form.email.data, form.password.data)
         if agent is not None:
             login_user(agent)
-            target = request.args.get("next", "")
-            # Only local paths, so the login page cannot bounce agents to another site.
-            if not target.startswith("/") or target.startswith("//"):
-                target = url_for("dashboard.queue")
-            return redirect(target)
+            return redirect(_local_target(request.args.get("next", "")))
         flash("Unknown email or wrong password.", "error")
     return render_template("login.html", form=form)
+
+
+def _local_target(target: str) -> str:
+    """Return `target` if it is a path on this site, else the queue.
+
+    Browsers read `/\\host` like `//host` and drop tabs and newlines, so those count
+    as foreign too: the log-in page must not bounce agents to another site.
+    """
+    if (not target.startswith("/") or "\\" in target
+            or any(ord(c) < 33 for c in target) or target.startswith("//")):
+        return url_for("dashboard.queue")
+    return target
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_failed(error: CSRFError):
+    """Explain a refused form post (expired or missing token) instead of a bare 400."""
+    return render_template("csrf_error.html", reason=error.description), 400
 
 
 @bp.route("/logout", methods=["POST"])

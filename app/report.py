@@ -13,9 +13,10 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from sqlalchemy import select
 from wtforms import EmailField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from app import pipeline
+from app.dashboard.forms import options
 from app.extensions import db
 from app.models import IntakeItem, Service, Ticket
 from app.store import StorageUnavailable, store_raw
@@ -23,14 +24,27 @@ from parsers.form import form_payload
 
 bp = Blueprint("report", __name__)
 
-AFFECTED = [("just_me", "Just me"), ("my_team", "My team"),
-            ("whole_site", "The whole site"), ("everyone", "Everyone")]
-CAN_WORK = [("yes", "Yes"), ("degraded", "Yes, but slowed down"), ("no", "No")]
+AFFECTED = options([("just_me", "Just me"), ("my_team", "My team"),
+                    ("whole_site", "The whole site"), ("everyone", "Everyone")])
+CAN_WORK = options([("yes", "Yes"), ("degraded", "Yes, but slowed down"), ("no", "No")])
+
+
+def plausible_email(form, field) -> None:
+    """Refuse what cannot be a mail address (one @, a dotted domain, no spaces or CR/LF).
+
+    Kept local rather than WTForms' `Email()`, which needs the optional
+    email_validator package and raises (a 500) when it is missing.
+    """
+    local, at, domain = (field.data or "").strip().rpartition("@")
+    if (not at or not local or "." not in domain.strip(".") or domain.startswith(".")
+            or any(c.isspace() or c in "<>,;\"@" for c in local + domain)):
+        raise ValidationError("Please give an email address such as name@example.org.")
 
 
 class ReportForm(FlaskForm):
     name = StringField("Your name", validators=[DataRequired(), Length(max=200)])
-    email = EmailField("Your email", validators=[DataRequired(), Email(), Length(max=320)])
+    email = EmailField("Your email", validators=[DataRequired(), plausible_email,
+                                                       Length(max=320)])
     service = SelectField("Service", choices=[])
     summary = StringField("Summary", validators=[DataRequired(), Length(max=200)])
     description = TextAreaField("What happened?", validators=[DataRequired(),
@@ -45,7 +59,7 @@ def report():
     form = ReportForm()
     names = db.session.scalars(select(Service.name).where(Service.active.is_(True))
                                .order_by(Service.name)).all()
-    form.service.choices = [("", "I don't know")] + [(n, n) for n in names]
+    form.service.choices = options([("", "I don't know")] + [(n, n) for n in names])
     if form.validate_on_submit():
         try:
             item_id = store_raw("form", _payload(form), message_id=None)

@@ -1,11 +1,32 @@
 """Forms on the ticket page; each one posts a single kind of change."""
 
+from __future__ import annotations
+
+from collections.abc import Iterable
+
 from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-LEVELS = [("1", "1 high"), ("2", "2 medium"), ("3", "3 low")]
-KINDS = [("incident", "Incident"), ("service_request", "Service request")]
+try:
+    from wtforms import SelectChoice
+except ImportError:  # WTForms < 3.3 takes plain (value, label) pairs
+    SelectChoice = None
+
+
+def options(pairs: Iterable[tuple[str, str]]) -> list:
+    """Turn (value, label) pairs into select/radio choices.
+
+    WTForms 3.3 deprecates tuple choices (a DeprecationWarning per form, an error
+    under our pytest settings); older versions only know tuples.
+    """
+    if SelectChoice is None:
+        return list(pairs)
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+LEVELS = options([("1", "1 high"), ("2", "2 medium"), ("3", "3 low")])
+KINDS = options([("incident", "Incident"), ("service_request", "Service request")])
 
 
 class ClassificationForm(FlaskForm):
@@ -24,6 +45,6 @@ class StatusForm(FlaskForm):
 
 
 class ReplyForm(FlaskForm):
-    visibility = SelectField("Type", choices=[("public", "Public reply (mailed)"),
-                                              ("internal", "Internal note")])
+    visibility = SelectField("Type", choices=options([("public", "Public reply (mailed)"),
+                                                      ("internal", "Internal note")]))
     body = TextAreaField("Message", validators=[DataRequired(), Length(max=100_000)])

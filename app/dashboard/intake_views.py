@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from app import pipeline
 from app.dashboard import bp
 from app.extensions import db
-from app.models import IntakeItem, IntakeState, OutboxMail
+from app.models import IntakeItem, IntakeState, OutboxMail, Ticket
 
 PAGE = 100
 
@@ -23,9 +23,11 @@ def intake():
     if state:
         query = query.where(IntakeItem.state == state)
     items = db.session.scalars(query.order_by(IntakeItem.id.desc()).limit(PAGE)).all()
+    ids = {i.ticket_id for i in items if i.ticket_id}
+    refs = {t.id: t.ref for t in db.session.scalars(select(Ticket).where(Ticket.id.in_(ids)))}
     counts = dict(db.session.execute(
         select(IntakeItem.state, func.count()).group_by(IntakeItem.state)).all())
-    return render_template("intake.html", items=items, counts=counts, state=state,
+    return render_template("intake.html", items=items, refs=refs, counts=counts, state=state,
                            states=[IntakeState.RECEIVED, IntakeState.PROCESSING,
                                    *IntakeState.DONE, IntakeState.QUARANTINED],
                            form=FlaskForm())

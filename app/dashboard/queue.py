@@ -35,7 +35,8 @@ def ticket_query(args, agent=None):
 def queue():
     query = ticket_query(request.args, current_user)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    page = max(int(request.args.get("page", 1) or 1), 1)
+    page = request.args.get("page", 1, type=int) or 1
+    page = min(max(page, 1), 100_000)
     open_first = case((Ticket.status.in_(CLOSED), 1), else_=0)
     rows = db.session.scalars(
         query.order_by(open_first, Ticket.priority, Ticket.created_at.desc())

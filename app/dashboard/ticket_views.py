@@ -8,16 +8,25 @@ from sqlalchemy import select
 
 from app import agent_actions, lifecycle, notify
 from app.dashboard import bp
-from app.dashboard.forms import AssignForm, ClassificationForm, ReplyForm, StatusForm
+from app.dashboard.forms import (
+    AssignForm,
+    ClassificationForm,
+    ReplyForm,
+    StatusForm,
+    options,
+)
 from app.extensions import db
 from app.models import Agent, Attachment, Event, OutboxMail, Service, Ticket
 from app.models.ticket import parse_ref
 from app.priority import IMPACT_LABELS, URGENCY_LABELS, priority_label
 
+MAX_NUMBER = 2**31 - 1  # an INTEGER key: a bigger number would be a database error, not a 404
+
 
 def load_ticket(ref: str) -> Ticket:
+    """Return the ticket a reference (either prefix, or the bare number) names, or 404."""
     number = parse_ref(ref)
-    ticket = db.session.get(Ticket, number) if number else None
+    ticket = db.session.get(Ticket, number) if number and number <= MAX_NUMBER else None
     if ticket is None:
         abort(404)
     return ticket
@@ -30,12 +39,13 @@ def _forms(ticket: Ticket) -> dict:
     cls = ClassificationForm(kind=ticket.kind, impact=str(ticket.impact),
                              urgency=str(ticket.urgency),
                              service=str(ticket.service_id or ""))
-    cls.service.choices = [("", "(none)")] + [(str(s.id), s.name) for s in services]
+    cls.service.choices = options([("", "(none)")] + [(str(s.id), s.name) for s in services])
     assign = AssignForm(assignee=str(ticket.assignee_id or ""))
-    assign.assignee.choices = [("", "(unassigned)")] + [(str(a.id), a.label) for a in agents]
+    assign.assignee.choices = options([("", "(unassigned)")]
+                                      + [(str(a.id), a.label) for a in agents])
     status = StatusForm()
-    status.status.choices = [(s, s.replace("_", " "))
-                             for s in lifecycle.allowed_next(ticket.kind, ticket.status)]
+    status.status.choices = options((s, s.replace("_", " "))
+                                    for s in lifecycle.allowed_next(ticket.kind, ticket.status))
     return {"cls_form": cls, "assign_form": assign, "status_form": status,
             "reply_form": ReplyForm()}
 
