@@ -22,7 +22,6 @@ system-deps:
 	@command -v dovecot >/dev/null 2>&1 && command -v chromium >/dev/null 2>&1 || { \
 	  apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd chromium >/dev/null; }
-	@-systemctl disable --now dovecot >/dev/null 2>&1; pkill -x dovecot >/dev/null 2>&1; true
 
 lint: install
 	$(BIN)/ruff check .

@@ -19,6 +19,7 @@ from app import audit, notify, stages, tickets
 from app.extensions import db
 from app.models import IntakeItem, IntakeState
 from app.models.base import utcnow
+from parsers.screening import machine_sent
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,11 @@ def _run(item: IntakeItem) -> str:
     ticket = tickets.open_ticket(sub, cls, reporter, item.id)
     tickets.add_watchers(ticket, stages.watchers(sub, reporter))
     item.ticket_id = ticket.id
-    notify.acknowledge(ticket, ticket.messages[0])
+    machine = machine_sent(sub)
+    if machine:  # RFC 3834: never answer a machine, or two systems mail each other forever
+        audit.record("acknowledgement_suppressed", ticket=ticket, reason=machine)
+    else:
+        notify.acknowledge(ticket, ticket.messages[0])
     return IntakeState.TICKETED
 
 

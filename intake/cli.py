@@ -62,8 +62,11 @@ def poll(app, once: bool) -> None:
 
         prepare_database(app)
         with app.app_context():
-            for result in poll_all_once(app):
-                click.echo(str(result))
+            outcomes = poll_all_once(app)
+        for outcome in outcomes:
+            click.echo(str(outcome))
+        if any(outcome.error for outcome in outcomes):
+            sys.exit(1)
         return
     run_all(app, web=False, smtp=False, poll=True, jobs=not app.config["REDIS_URL"])
 

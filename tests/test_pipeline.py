@@ -156,3 +156,14 @@ def test_a_claimed_item_is_not_processed_twice(app):
     assert pipeline.process_intake(stored.item_id) == "ticketed"
     assert pipeline.process_intake(stored.item_id) is None
     assert count(Ticket) == 1
+
+
+def test_machine_made_alerts_become_tickets_but_are_never_answered(app):
+    alert = make_mail("CRITICAL: disk full on db01", "Filesystem /var on db01 is 100% full.",
+                      sender="Monitoring <nagios@example.com>",
+                      headers={"Auto-Submitted": "auto-generated"})
+    item = scenario.ingest(alert)
+    assert item.state == "ticketed"
+    assert count(OutboxMail) == 0
+    assert db.session.scalar(select(Event.detail).where(
+        Event.action == "acknowledgement_suppressed"))["reason"].startswith("Auto-Submitted")
