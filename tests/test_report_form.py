@@ -1,0 +1,130 @@
+"""The public report form: same pipeline as mail, reference shown, answers feed priority."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import IntakeItem, OutboxMail, Ticket
+
+FIELDS = ("name", "email", "service", "summary", "description", "affected", "can_work",
+          "attachment")
+
+
+def answers(**extra) -> dict:
+    data = {"name": "Robin Reporter", "email": "Robin@Example.com", "service": "VPN",
+            "summary": "Cannot connect", "description": "The client says the tunnel failed.",
+            "affected": "just_me", "can_work": "yes"}
+    data.update(extra)
+    return data
+
+
+def submit(client, **extra):
+    return client.post("/report", data=answers(**extra), content_type="multipart/form-data",
+                       follow_redirects=True)
+
+
+def only_ticket() -> Ticket:
+    return db.session.scalars(select(Ticket)).one()
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_form_has_the_named_fields(client):
+    html = client.get("/report").get_data(as_text=True)
+    for name in FIELDS:
+        assert f'name="{name}"' in html, name
+    assert 'enctype="multipart/form-data"' in html
+    for value in ("just_me", "my_team", "whole_site", "everyone", "yes", "degraded", "no"):
+        assert f'value="{value}"' in html
+    assert '<option value="VPN">VPN</option>' in html  # the seeded catalogue
+
+
+def test_submit_shows_the_reference(client):
+    response = submit(client)
+    assert response.status_code == 200
+    ticket = only_ticket()
+    assert ticket.ref.startswith(("INC-", "REQ-"))
+    html = response.get_data(as_text=True)
+    assert f'id="ticket-ref">{ticket.ref}<' in html
+    assert ticket.subject == "Cannot connect"
+    assert (ticket.reporter_name, ticket.reporter_email) == ("Robin Reporter",
+                                                             "robin@example.com")
+    assert ticket.service.name == "VPN"
+    item = db.session.scalars(select(IntakeItem)).one()
+    assert (item.source, item.state, item.ticket_id) == ("form", "ticketed", ticket.id)
+
+
+@pytest.mark.parametrize(("affected", "can_work", "impact", "urgency", "priority"), [
+    ("everyone", "no", 1, 1, "P1"),
+    ("whole_site", "degraded", 1, 2, "P2"),
+    ("my_team", "no", 2, 1, "P2"),
+    ("just_me", "yes", 3, 3, "P5"),
+])
+def test_answers_feed_impact_and_urgency(client, affected, can_work, impact, urgency,
+                                         priority):
+    submit(client, affected=affected, can_work=can_work)
+    ticket = only_ticket()
+    assert (ticket.impact, ticket.urgency, ticket.priority) == (impact, urgency, priority)
+
+
+def test_attachment_is_stored_on_the_first_message(client):
+    content = b"%PDF-1.4 screenshot of the error"
+    data = answers(attachment=(io.BytesIO(content), "error.pdf", "application/pdf"))
+    response = client.post("/report", data=data, content_type="multipart/form-data",
+                           follow_redirects=True)
+    assert response.status_code == 200
+    first = only_ticket().messages[0]
+    assert [(a.filename, a.content, a.size) for a in first.attachments] == [
+        ("error.pdf", content, len(content))]
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("name", "", "This field is required"),
+    ("email", "", "This field is required"),
+    ("email", "not-an-address", "email address"),
+    ("email", "a@b", "email address"),
+    ("email", "a b@example.com", "email address"),
+    ("summary", "", "This field is required"),
+    ("summary", "x" * 201, "200 characters"),
+    ("description", "  ", "This field is required"),
+    ("affected", "the_universe", "Not a valid choice"),
+    ("can_work", "maybe", "Not a valid choice"),
+    ("service", "Not in the catalogue", "Not a valid choice"),
+])
+def test_validation_errors_are_field_errors_and_store_nothing(client, field, value, message):
+    response = submit(client, **{field: value})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    block = re.search(rf'<div class="field[^"]*has-error">(?:(?!</div>).)*name="{field}"',
+                      html, re.S)
+    assert block, f"{field} is not marked as an error"
+    assert message in html
+    assert count(IntakeItem) == 0 and count(Ticket) == 0
+    assert 'value="Robin Reporter"' in html or field == "name"  # answers are kept
+
+
+def test_acknowledgement_in_the_outbox(client):
+    submit(client)
+    ticket = only_ticket()
+    mail = db.session.scalars(select(OutboxMail)).one()
+    assert mail.template == "acknowledgement" and mail.ticket_id == ticket.id
+    assert mail.to == ["robin@example.com"]
+    assert ticket.ref in mail.subject and ticket.ref in mail.body_text
+
+
+def test_done_page_without_a_report(client):
+    html = client.get("/report/done").get_data(as_text=True)
+    assert "Nothing submitted yet" in html
+
+
+def test_service_unknown_is_allowed(client):
+    response = submit(client, service="")
+    assert response.status_code == 200
+    assert only_ticket().ref in response.get_data(as_text=True)
