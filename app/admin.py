@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -48,6 +48,9 @@ class AgentForm(FlaskForm):
 @admin_required
 def services():
     form = ServiceForm()
+    editing = db.session.scalar(select(Service).where(Service.name == request.args.get("edit")))
+    if editing is not None and request.method == "GET":
+        form = ServiceForm(obj=editing)  # prefilled, so an edit need not retype the aliases
     if form.validate_on_submit():
         name = form.name.data.strip()
         service = db.session.scalar(select(Service).where(Service.name == name))

@@ -355,7 +355,9 @@ def test_admin_adds_and_edits_service_aliases(logged_in, agent):
     assert db.session.scalar(select(Service).where(Service.name == "Payroll")).aliases == (
         "salary, wages")
     page = logged_in.get("/admin/services").get_data(as_text=True)
-    assert "salary, wages" in page
+    assert "salary, wages" in page and 'href="/admin/services?edit=Payroll' in page
+    prefilled = logged_in.get("/admin/services?edit=Payroll").get_data(as_text=True)
+    assert 'value="salary, wages"' in prefilled and 'value="Payroll"' in prefilled
     # The new service is offered on the public form and on the ticket page.
     assert ">Payroll</option>" in logged_in.get("/report").get_data(as_text=True)
 

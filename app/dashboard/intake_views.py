@@ -68,4 +68,5 @@ def outbox():
 @login_required
 def outbox_mail(mail_id: int):
     mail = db.session.get(OutboxMail, mail_id) or abort(404)
-    return render_template("outbox_mail.html", mail=mail)
+    ticket = db.session.get(Ticket, mail.ticket_id) if mail.ticket_id else None
+    return render_template("outbox_mail.html", mail=mail, ref=ticket.ref if ticket else None)
