@@ -20,7 +20,16 @@ from app.cli import APP_COMMANDS, prepare_database
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Intake Gateway: mail and web reports in, classified tickets out."""
-    ctx.obj = create_app()
+    ctx.obj = app = create_app()
+    ctx.call_on_close(lambda: close_database(app))
+
+
+def close_database(app) -> None:
+    """Close pooled database connections when a command ends."""
+    from app.extensions import db
+
+    with app.app_context():
+        db.engine.dispose()
 
 
 @main.command()
