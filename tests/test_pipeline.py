@@ -158,12 +158,12 @@ def test_a_claimed_item_is_not_processed_twice(app):
     assert count(Ticket) == 1
 
 
-def test_machine_made_alerts_become_tickets_but_are_never_answered(app):
-    alert = make_mail("CRITICAL: disk full on db01", "Filesystem /var on db01 is 100% full.",
-                      sender="Monitoring <nagios@example.com>",
-                      headers={"Auto-Submitted": "auto-generated"})
-    item = scenario.ingest(alert)
+def test_list_mail_becomes_a_ticket_but_is_never_answered(app):
+    post = make_mail("Shared drive K: is read-only", "Since 8:00 nobody can save to K:.",
+                     sender="Ops list <ops@lists.example.com>",
+                     headers={"List-Id": "<ops.lists.example.com>"})
+    item = scenario.ingest(post)
     assert item.state == "ticketed"
     assert count(OutboxMail) == 0
     assert db.session.scalar(select(Event.detail).where(
-        Event.action == "acknowledgement_suppressed"))["reason"].startswith("Auto-Submitted")
+        Event.action == "acknowledgement_suppressed"))["reason"] == "list-id header present"

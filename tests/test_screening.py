@@ -58,13 +58,14 @@ def test_rule_order_is_explicit() -> None:
 @pytest.mark.parametrize(
     ("headers", "subject", "sender", "rule"),
     [
-        ({"auto-submitted": "auto-generated"}, "Disk full on db01", "a@example.com", None),
+        ({"auto-submitted": "auto-generated"}, "Disk full on db01", "a@x.com", "auto-reply"),
         ({"auto-submitted": "auto-replied"}, "x", "a@example.com", "auto-reply"),
         ({"auto-submitted": "no"}, "x", "a@example.com", None),
         ({"x-autorespond": "1"}, "x", "a@example.com", "auto-reply"),
         ({"precedence": "junk"}, "x", "a@example.com", "auto-reply"),
-        ({"precedence": "list"}, "x", "a@example.com", None),
-        ({"precedence": "bulk", "list-id": "<news.example.com>"}, "x", "a@x.com", "bulk-list"),
+        ({"precedence": "list"}, "x", "a@example.com", "auto-reply"),
+        ({"precedence": "bulk", "list-id": "<news.example.com>"}, "x", "a@x.com", "auto-reply"),
+        ({"list-unsubscribe": "<u@x>", "precedence": "bulk"}, "x", "a@x.com", "auto-reply"),
         ({"x-auto-response-suppress": "All"}, "Printer broken", "a@example.com", None),
         ({"x-auto-response-suppress": "All"}, "I am out of office", "a@example.com", "auto-reply"),
         ({}, "Out of office next week, who covers?", "a@example.com", None),
