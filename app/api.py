@@ -72,7 +72,7 @@ def ticket_json(t: Ticket) -> dict:
 
 @bp.route("/api/v1/tickets")
 def tickets():
-    query = ticket_query(request.args).order_by(Ticket.id)
+    query = ticket_query(request.args, g.api_agent).order_by(Ticket.id)
     return _page(query, ticket_json)
 
 

@@ -1,11 +1,20 @@
-"""Agent log-in and log-out (Flask-Login sessions)."""
+"""Agent log-in and log-out (Flask-Login sessions), and readable pages for refused posts."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired
 
@@ -53,7 +62,27 @@ def _local_target(target: str) -> str:
 @bp.app_errorhandler(CSRFError)
 def csrf_failed(error: CSRFError):
     """Explain a refused form post (expired or missing token) instead of a bare 400."""
-    return render_template("csrf_error.html", reason=error.description), 400
+    return render_template(
+        "error.html", title="That form could not be accepted", back=_back(),
+        message="The page was open too long or came from somewhere else, so nothing was "
+                f"saved ({error.description}). Go back, reload the page and send it again.",
+    ), 400
+
+
+@bp.app_errorhandler(RequestEntityTooLarge)
+def too_large(error: RequestEntityTooLarge):
+    """Explain an upload over the size limit instead of a bare 413."""
+    limit = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+    return render_template(
+        "error.html", title="That was too large", back=_back(),
+        message=f"Reports with attachments can be up to about {limit} MB. Nothing was "
+                "saved: go back and attach a smaller file, or send it by mail.",
+    ), 413
+
+
+def _back() -> str:
+    referrer = request.referrer or ""
+    return referrer if referrer.startswith(request.host_url) else url_for("report.report")
 
 
 @bp.route("/logout", methods=["POST"])

@@ -97,6 +97,10 @@ def test_filters_kind_and_status(api, agent, logged_in):
     assert numbers(status="new") == [req.id, unsure.id]
     assert numbers(kind="incident", status="new") == []
     assert api("/api/v1/tickets", kind="incident").get_json()["total"] == 1
+    assert numbers(view="mine") == []
+    logged_in.post(f"/tickets/{req.ref}/assign", data={"assignee": str(agent.id)})
+    assert numbers(view="mine") == [req.id]  # the token's agent
+    assert numbers(view="review") == [unsure.id]
 
 
 def test_ticket_detail(api, logged_in):

@@ -289,10 +289,20 @@ def test_attachment_downloads_never_render(logged_in):
     response = logged_in.get(f"/attachments/{att.id}")
     assert response.status_code == 200 and response.data == html
     assert response.headers["Content-Disposition"].startswith("attachment;")
-    assert "page.html" in response.headers["Content-Disposition"]
+    assert 'filename="page.html"' in response.headers["Content-Disposition"]
     assert response.mimetype == "application/octet-stream"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert logged_in.get("/attachments/999").status_code == 404
+
+
+def test_attachment_names_are_safe_in_the_header(logged_in):
+    ticket = ingest(mail("Scan", "Scanned form attached.",
+                         attachment=('Über "quoted" name.pdf', "application/pdf", b"%PDF")))
+    att = ticket.messages[0].attachments[0]
+    header = logged_in.get(f"/attachments/{att.id}").headers["Content-Disposition"]
+    fallback = re.search(r'filename="([^"]*)"', header).group(1)
+    assert fallback.isascii() and fallback.endswith("quoted_ name.pdf")
+    assert "filename*=UTF-8''%C3%9Cber" in header
 
 
 # --- intake and outbox ----------------------------------------------------------------

@@ -128,3 +128,16 @@ def test_service_unknown_is_allowed(client):
     response = submit(client, service="")
     assert response.status_code == 200
     assert only_ticket().ref in response.get_data(as_text=True)
+
+
+def test_too_large_upload_gets_a_readable_page(app_factory):
+    app = app_factory(MAX_MESSAGE_BYTES=1000)
+    with app.app_context():
+        # Announce a body over the limit; the server must refuse it before reading it.
+        too_big = str(app.config["MAX_CONTENT_LENGTH"] + 1)
+        response = app.test_client().post(
+            "/report", data=b"--x--\r\n", content_type="multipart/form-data; boundary=x",
+            environ_overrides={"CONTENT_LENGTH": too_big})
+        assert response.status_code == 413
+        assert "too large" in response.get_data(as_text=True)
+        assert count(IntakeItem) == 0

@@ -94,9 +94,17 @@ def attachment(attachment_id: int):
     att = db.session.get(Attachment, attachment_id) or abort(404)
     # Always a download, never rendered: mail attachments are hostile input.
     return Response(att.content, mimetype="application/octet-stream", headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{_quote(att.filename)}",
+        "Content-Disposition": f'attachment; filename="{_ascii_name(att.filename)}"; '
+                               f"filename*=UTF-8''{_quote(att.filename)}",
         "X-Content-Type-Options": "nosniff",
     })
+
+
+def _ascii_name(name: str) -> str:
+    """A plain fallback name for clients without RFC 6266 `filename*` support."""
+    safe = "".join(c if c.isascii() and c.isprintable() and c not in '"\\/' else "_"
+                   for c in name)
+    return safe.strip(". ") or "attachment"
 
 
 def _quote(name: str) -> str:
