@@ -52,6 +52,7 @@ KIND_RULES: tuple[Rule, ...] = (
          r"(?:screen|display) (?:is|goes|went|stays) (?:black|blank)"),
     Rule("errors and crashes", 2.0, r"errors?|crash(?:es|ed|ing)?|fail(?:s|ed|ing|ure)?|"
          r"froze|frozen|freez(?:es|ing)|hangs|blue screen|bsod|exception|bounced?|undeliverable|"
+         r"rejects?|rejected|refuses?|refused|"
          r"(?:access|permission) denied"),
     Rule("cannot use", 2.0, _CANNOT + r" (?:log ?in|log on|logon|sign ?in|connect|access|open|"
          r"print|send|receive|save|load|start|see|use|join|reach|launch|boot|hear|upload|"
@@ -60,17 +61,18 @@ KIND_RULES: tuple[Rule, ...] = (
          r"(?:doesn't|does not|won't|will not|isn't|is not|don't|do not|no longer) (?:detect|"
          r"recogni[sz]e|charge|turn on|respond|sync|connect|load|open|print|start|boot|arrive)"),
     Rule("slowness and degradation", 1.5, r"slow(?:ly|ness)?|sluggish|lag(?:gy|ging)?|"
-         r"intermittent(?:ly)?|time[ds]? ?out|drops? out|flicker(?:s|ing)?|distorted|"
-         r"garbled|poor quality|noisy"),
+         r"intermittent(?:ly)?|time[ds]? ?out|drops?(?: out)?|dropping|cuts? out|"
+         r"disconnect(?:s|ed|ing)?|flicker(?:s|ing)?|distorted|garbled|poor quality|noisy"),
     Rule("physical damage", 2.0, r"leak(?:s|ing)?|flood(?:ed|ing)?|dripping|smoke|burning smell|"
-         r"power cut|no power|blackout|overheat(?:s|ing)?|cracked|smashed|spill(?:ed|t)|"
+         r"power cut|no power|blackout|overheat(?:s|ing)?|too (?:hot|cold|warm)|"
+         r"\d+ degrees|cracked|smashed|spill(?:ed|t)|"
          r"jam(?:med)?|paper jam"),
     Rule("security incident", 2.5, r"phishing|virus|malware|ransomware|hacked|compromised|"
          r"suspicious (?:e-?mail|mail|link|login|sign-in|activity)|"
          r"(?:expired|invalid) certificate|certificate (?:has )?expired|certificate error|"
          r"stolen|lost (?:my|his|her|a|the) (?:laptop|phone|mobile|badge|token|usb stick)"),
     Rule("problem words", 1.0, r"problems?|issues?|wrong|not (?:showing|loading|printing|syncing|"
-         r"responding|opening)|disappeared|stuck|weird|strange"),
+         r"responding|opening)|disappeared|stuck|weird|strange|read-only|read only"),
     Rule("polite provisioning verb", -2.5, _POLITE + r" (?:create|grant|give|provide|install|"
          r"set ?up|setup|add|order|reset|unlock|enable|activate|remove|delete|disable|rename|"
          r"configure|arrange|book|extend|renew|assign|allocate|share|issue|register|approve|"
