@@ -160,4 +160,7 @@ def test_reporter_and_agent_flows(page, tmp_path):
     page.fill("input[name=aliases]", "salary, payslip")
     page.click("main button[type=submit]")
     assert "salary, payslip" in page.text_content("table.list")
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone
+    page.goto(f"/tickets/{ref}")
+    shot(page, "11-ticket-phone")
     assert page.problems == [], page.problems  # no CSP violations, no script errors
