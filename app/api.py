@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import datetime
+
 from flask import Blueprint, abort, current_app, g, jsonify, request
 from sqlalchemy import func, select, text
 from werkzeug.exceptions import HTTPException
@@ -132,5 +135,16 @@ def healthz():
         database = f"error: {type(exc).__name__}"
     health = current_app.extensions.get("gateway_health", {})
     body = {"status": "ok" if database == "ok" else "degraded", "database": database,
-            "mailboxes": [h() for h in health.get("mailboxes", [])]}
+            "mailboxes": [_plain(h()) for h in health.get("mailboxes", [])]}
     return jsonify(body), 200 if database == "ok" else 503
+
+
+def _plain(value):
+    """Turn a health snapshot (dataclasses, datetimes) into JSON-ready values."""
+    if dataclasses.is_dataclass(value):
+        return {k: _plain(v) for k, v in dataclasses.asdict(value).items()}
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, datetime):
+        return iso(value)
+    return value

@@ -291,3 +291,25 @@ def test_poller_reconnects_after_the_server_goes_away(make_app):
     finally:
         poller.stop()
     assert not poller.is_alive()
+
+
+def test_imap_mail_becomes_a_ticket_and_health_shows_in_healthz(make_app, account):
+    from app.jobs import InProcessRunner
+    from app.models import Ticket
+    from intake.services import _start_pollers
+
+    account.append(case(SMALL[0]))
+    app = make_app(IMAP_MAILBOXES=[account.url])
+    app.extensions["gateway_jobs"] = InProcessRunner(app, sync=True)
+    stop = _start_pollers(app)
+    try:
+        wait_for(lambda: app.extensions["gateway_health"]["mailboxes"][0]().stored_total == 1)
+        with app.app_context():
+            assert db.session.scalar(select(IntakeItem.state)) == "ticketed"
+            assert db.session.scalar(select(Ticket.subject))
+        body = app.test_client().get("/healthz").get_json()
+    finally:
+        stop()
+    [mailbox] = body["mailboxes"]
+    assert mailbox["mailbox"] == account.mailbox.label and mailbox["stored_total"] == 1
+    assert mailbox["last_success"].endswith("Z") and mailbox["consecutive_failures"] == 0
