@@ -32,6 +32,11 @@ DEFAULTS: dict[str, object] = {
     "PUBLIC_URL": "",
     "MAX_MESSAGE_BYTES": 25 * 1024 * 1024,
     "MAX_ATTEMPTS": 3,
+    # Ticket references recognised in subjects; group 1 is the ticket number.
+    # The second is the legacy "[#1234]" form of sites migrating from other tools.
+    "SUBJECT_PATTERNS": [r"\b(?:INC|REQ)-(\d+)\b", r"\[#(\d+)\]"],
+    "REOPEN_DAYS": 14,
+    "ACK_LIMIT_PER_HOUR": 5,
     "REVIEW_CONFIDENCE": 0.6,
     "CATEGORIES": [
         "Hardware", "Software", "Network", "Access", "Email", "Security", "Facilities", "Other",

@@ -23,6 +23,7 @@ REQUEST_FLOW: dict[str, tuple[str, ...]] = {
 FLOWS = {"incident": INCIDENT_FLOW, "service_request": REQUEST_FLOW}
 KINDS = tuple(FLOWS)
 CLOSED = {"closed", "cancelled", "rejected"}
+RESOLVED = {"resolved", "fulfilled"}
 
 # When an agent corrects the kind, the status moves to its counterpart.
 KIND_CHANGE_STATUS = {

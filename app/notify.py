@@ -13,7 +13,7 @@ from email.utils import formataddr, parseaddr
 from flask import current_app, render_template
 from sqlalchemy import select
 
-from app import audit
+from app import audit, delivery, reply_address
 from app.extensions import db
 from app.models import Message, MessageKind, OutboxMail, OutboxState, Ticket
 from app.priority import priority_label
@@ -37,22 +37,17 @@ def public_reply(ticket: Ticket, message: Message) -> OutboxMail | None:
     return _queue(ticket, "public_reply", to or cc[:1], cc if to else cc[1:], message=message)
 
 
-def reply_address(ticket: Ticket) -> str:
-    """Return the per-ticket reply address, e.g. support+3f2a…@example.org."""
-    primary = current_app.config["INTAKE_ADDRESSES"][0]
-    local, _, domain = primary.partition("@")
-    return f"{local}+{ticket.reply_token}@{domain}"
-
-
 def new_message_id(ticket: Ticket) -> str:
     return f"{ticket.ref.lower()}.{secrets.token_hex(8)}@{current_app.config['MAIL_DOMAIN']}"
 
 
 def _queue(ticket: Ticket, template: str, to: list[str], cc: list[str], *,
            inbound: Message | None = None, message: Message | None = None) -> OutboxMail:
-    ours = {a.lower() for a in current_app.config["INTAKE_ADDRESSES"]}
-    to = [a for a in to if a.lower() not in ours]
-    cc = [a for a in cc if a.lower() not in ours and a not in to]
+    # Never our own addresses (loops), never addresses a bounce marked undeliverable.
+    skip = {a.lower() for a in current_app.config["INTAKE_ADDRESSES"]}
+    skip |= delivery.undeliverable([*to, *cc])
+    to = [a for a in to if a.lower() not in skip]
+    cc = [a for a in cc if a.lower() not in skip and a not in to]
     thread = _thread_ids(ticket)
     context = {"ticket": ticket, "inbound": inbound, "message": message,
                "priority": priority_label(ticket.priority),
@@ -65,7 +60,7 @@ def _queue(ticket: Ticket, template: str, to: list[str], cc: list[str], *,
         message_id=new_message_id(ticket),
         in_reply_to=(inbound.message_id if inbound and inbound.message_id else
                      (thread[-1] if thread else None)),
-        references=_trim(thread), reply_to=reply_address(ticket),
+        references=_trim(thread), reply_to=reply_address.address_for(ticket.id),
         state=OutboxState.QUEUED if current_app.config["OUTBOUND_SMTP"] else OutboxState.CAPTURED,
     )
     db.session.add(mail)

@@ -15,11 +15,10 @@ import logging
 from flask import current_app
 from sqlalchemy import update
 
-from app import audit, notify, stages, tickets
+from app import audit, notify, outcomes, stages
 from app.extensions import db
 from app.models import IntakeItem, IntakeState
 from app.models.base import utcnow
-from parsers.screening import machine_sent
 
 log = logging.getLogger(__name__)
 
@@ -45,35 +44,18 @@ def process_intake(item_id: int) -> str | None:
 
 
 def _run(item: IntakeItem) -> str:
+    """The pipeline's order, in one place; each outcome records itself."""
     sub = stages.parse(item)
     original = stages.deduplicate(item, sub)
     if original is not None:
-        item.duplicate_of_id, item.ticket_id = original.id, original.ticket_id
-        audit.record("duplicate", intake_id=item.id, new=str(original.id))
-        return IntakeState.DUPLICATE
-    screened = stages.screen(sub)
-    if screened is not None:
-        item.outcome = f"{screened.rule}: {screened.reason}"
-        audit.record("screened", intake_id=item.id, rule=screened.rule, reason=screened.reason,
-                     related=list(screened.related_message_ids))
-        return IntakeState.SCREENED
+        return outcomes.duplicate(item, original)
+    verdict = stages.screen(sub)
+    if verdict is not None:
+        return outcomes.screened(item, sub, verdict)
     match = stages.correlate(item, sub)
-    if match is not None:
-        tickets.add_inbound(match.ticket, sub, item.id)
-        item.ticket_id = match.ticket.id
-        audit.record("threaded", ticket=match.ticket, intake_id=item.id, rule=match.rule,
-                     detail_text=match.detail)
-        return IntakeState.THREADED
-    reporter, cls = stages.classify(sub)
-    ticket = tickets.open_ticket(sub, cls, reporter, item.id)
-    tickets.add_watchers(ticket, stages.watchers(sub, reporter))
-    item.ticket_id = ticket.id
-    machine = machine_sent(sub)
-    if machine:  # RFC 3834: never answer a machine, or two systems mail each other forever
-        audit.record("acknowledgement_suppressed", ticket=ticket, reason=machine)
-    else:
-        notify.acknowledge(ticket, ticket.messages[0])
-    return IntakeState.TICKETED
+    if match is not None and (match.strong or match.participant):
+        return outcomes.thread(item, sub, match)
+    return outcomes.open_new(item, sub, weak=match)
 
 
 def _claim(item_id: int) -> bool:

@@ -53,7 +53,7 @@ def screen(sub: Submission) -> Screened | None:
 
 def correlate(item: IntakeItem, sub: Submission) -> Match | None:
     recipients = [*item.envelope_to, *(a.email for a in (*sub.to, *sub.cc))]
-    return find_ticket(sub, recipients, current_app.config["INTAKE_ADDRESSES"])
+    return find_ticket(sub, recipients)
 
 
 def classify(sub: Submission) -> tuple[Address | None, Classification]:

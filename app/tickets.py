@@ -12,7 +12,17 @@ from sqlalchemy import select
 
 from app import audit, lifecycle
 from app.extensions import db
-from app.models import Agent, Attachment, Message, MessageKind, Service, Ticket, Watcher
+from app.models import (
+    Agent,
+    Attachment,
+    Message,
+    MessageKind,
+    MessageRef,
+    Service,
+    Ticket,
+    Watcher,
+)
+from app.models.base import utcnow
 from app.priority import MATRIX_VERSION, priority_for
 from parsers.classification import Classification
 from parsers.submission import Address, Submission
@@ -47,15 +57,18 @@ def open_ticket(sub: Submission, cls: Classification, reporter: Address | None,
     return ticket
 
 
-def add_inbound(ticket: Ticket, sub: Submission, intake_id: int | None) -> Message:
+def add_inbound(ticket: Ticket, sub: Submission, intake_id: int | None,
+                threaded_by: str | None = None) -> Message:
     """Attach an inbound report (first mail, reply or form) to a ticket."""
     sender = sub.sender or Address("", "")
     message = Message(
         ticket=ticket, intake_id=intake_id, kind=MessageKind.INBOUND, from_name=sender.name,
         from_email=sender.email, subject=sub.subject[:998], body_text=sub.new_text or sub.text,
-        message_id=sub.message_id,
+        full_text=sub.text, message_id=sub.message_id, threaded_by=threaded_by,
     )
     db.session.add(message)
+    for ref in dict.fromkeys([*sub.in_reply_to, *sub.references]):
+        db.session.add(MessageRef(message=message, ref_id=ref[:998]))
     for att in sub.attachments:
         db.session.add(Attachment(
             message=message, filename=att.filename[:255], content_type=att.content_type[:255],
@@ -114,8 +127,36 @@ def assign(ticket: Ticket, assignee: Agent | None, agent: Agent) -> None:
 def change_status(ticket: Ticket, status: str, agent: Agent) -> None:
     """Move a ticket along an allowed transition (raises TransitionError otherwise)."""
     lifecycle.check_transition(ticket.kind, ticket.status, status)
-    audit.record_change(ticket, "status", ticket.status, status, agent.email)
+    _set_status(ticket, status, agent.email)
+
+
+def _set_status(ticket: Ticket, status: str, actor: str) -> None:
+    audit.record_change(ticket, "status", ticket.status, status, actor)
     ticket.status = status
+    if status in lifecycle.RESOLVED:
+        ticket.resolved_at = utcnow()
+
+
+def reopen(ticket: Ticket, status: str, why: str) -> None:
+    """Reopen a resolved ticket because its reporter wrote again."""
+    lifecycle.check_transition(ticket.kind, ticket.status, status)
+    _set_status(ticket, status, "system")
+    ticket.resolved_at = None
+    audit.record("reopened", ticket=ticket, new=status, reason=why)
+
+
+def flag_for_review(ticket: Ticket, reason: str) -> None:
+    """Send a ticket to the review queue with the reason shown to the agent."""
+    ticket.needs_review = True
+    ticket.reasons = [*ticket.reasons, reason]
+    audit.record("flagged_for_review", ticket=ticket, reason=reason)
+
+
+def link_follow_up(ticket: Ticket, earlier: Ticket) -> None:
+    """Link a new ticket to the finished one its reporter wrote back to."""
+    ticket.follow_up_of = earlier
+    ticket.reasons = [*ticket.reasons, f"follow-up of {earlier.ref}, which is {earlier.status}"]
+    audit.record("follow_up_opened", ticket=ticket, new=earlier.ref)
 
 
 def set_service(ticket: Ticket, service: Service | None, agent: Agent) -> None:

@@ -3,9 +3,9 @@
 import pytest
 from sqlalchemy import func, select
 
-from app import pipeline
+from app import pipeline, reply_address
 from app.extensions import db
-from app.models import Event, IntakeItem, Message, OutboxMail, Ticket
+from app.models import Event, IntakeItem, Message, OutboxMail, Ticket, UndeliverableAddress
 from app.store import store_raw
 from tests import scenario
 from tests.mailmaker import make_mail
@@ -62,9 +62,13 @@ def test_long_references_line_still_threads(app):
 def test_reply_to_the_per_ticket_address_threads_without_headers(app):
     tickets = scenario.build()
     t = tickets["1042"]
-    raw = make_mail("my printer again", "Still broken.", to=f"support+{t.reply_token}@example.org")
-    item = scenario.ingest(raw, envelope_to=[f"support+{t.reply_token}@example.org"])
+    address = reply_address.address_for(t.id)
+    item = scenario.ingest(make_mail("my printer again", "Still broken.", to=address),
+                           envelope_to=[address])
     assert (item.state, item.ticket_id) == ("threaded", t.id)
+    forged = address.replace("+", "+9").split("-")[0] + "-aaaaaaaaaaaa@example.org"
+    stranger = scenario.ingest(make_mail("guess", "Let me in.", to=forged), envelope_to=[forged])
+    assert stranger.state == "ticketed" and stranger.ticket_id != t.id
 
 
 def test_subject_reference_threads_only_for_participants(app):
@@ -86,14 +90,29 @@ def test_forwarded_message_headers_never_thread(app):
     assert any(n.endswith(".eml") for n in names)
 
 
-@pytest.mark.parametrize("name", ["09-ooo-auto-submitted.eml", "11-bounce-dsn.eml",
-                                  "13-from-own-address.eml"])
-def test_auto_replies_bounces_and_own_mail_are_screened_without_mail(app, name):
-    scenario.build()
-    before = (count(Ticket), count(OutboxMail), count(Message))
+@pytest.mark.parametrize("name", ["09-ooo-auto-submitted.eml", "13-from-own-address.eml"])
+def test_auto_replies_and_own_mail_are_screened_without_mail(app, name):
+    tickets = scenario.build()
+    before = (count(Ticket), count(OutboxMail), count(Message), tickets["1042"].status)
     item = scenario.ingest(case(name))
     assert item.state == "screened" and item.outcome
-    assert (count(Ticket), count(OutboxMail), count(Message)) == before
+    assert (count(Ticket), count(OutboxMail), count(Message), tickets["1042"].status) == before
+
+
+def test_a_bounce_marks_the_recipient_undeliverable_and_notes_it_internally(app):
+    tickets = scenario.build()
+    before = (count(Ticket), count(OutboxMail))
+    item = scenario.ingest(case("11-bounce-dsn.eml"))
+    assert item.state == "screened" and item.outcome.startswith("bounce")
+    assert (count(Ticket), count(OutboxMail)) == before
+    note = tickets["1077"].messages[-1]
+    assert note.kind == "internal_note" and "old.mailbox@example.net" in note.body_text
+    bad = db.session.scalar(select(UndeliverableAddress))
+    assert bad.email == "old.mailbox@example.net" and "5.1.1" in bad.reason
+    # We no longer write to it: a new report from that address gets no acknowledgement.
+    later = scenario.ingest(make_mail("Still there?", "Is my mailbox quota raised?",
+                                      sender="old.mailbox@example.net"))
+    assert later.state == "ticketed" and count(OutboxMail) == before[1]
 
 
 def test_redelivery_is_a_duplicate_but_a_reused_message_id_is_not(app):

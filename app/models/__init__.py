@@ -2,12 +2,14 @@
 
 from app.models.agent import Agent, ApiToken
 from app.models.catalogue import Service
+from app.models.delivery import MailboxStatus, UndeliverableAddress
 from app.models.events import Event
 from app.models.intake import IntakeItem, IntakeState
 from app.models.outbox import OutboxMail, OutboxState
-from app.models.ticket import Attachment, Message, MessageKind, Ticket, Watcher
+from app.models.ticket import Attachment, Message, MessageKind, MessageRef, Ticket, Watcher
 
 __all__ = [
-    "Agent", "ApiToken", "Attachment", "Event", "IntakeItem", "IntakeState", "Message",
-    "MessageKind", "OutboxMail", "OutboxState", "Service", "Ticket", "Watcher",
+    "Agent", "ApiToken", "Attachment", "Event", "IntakeItem", "IntakeState", "MailboxStatus",
+    "Message", "MessageKind", "MessageRef", "OutboxMail", "OutboxState", "Service", "Ticket",
+    "UndeliverableAddress", "Watcher",
 ]

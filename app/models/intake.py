@@ -24,7 +24,8 @@ class IntakeState:
     DUPLICATE = "duplicate"
     SCREENED = "screened"
     QUARANTINED = "quarantined"
-    DONE = (TICKETED, THREADED, DUPLICATE, SCREENED)
+    DISCARDED = "discarded"
+    DONE = (TICKETED, THREADED, DUPLICATE, SCREENED, DISCARDED)
 
 
 class IntakeItem(db.Model):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import secrets
 from datetime import datetime
 
 from sqlalchemy import JSON, Float, ForeignKey, LargeBinary, String, Text, UniqueConstraint
@@ -52,12 +51,12 @@ class Ticket(db.Model):
     confidence: Mapped[float] = mapped_column(Float, default=0.0)
     reasons: Mapped[list] = mapped_column(JSON, default=list)
     classifier_version: Mapped[str] = mapped_column(String(40), default="")
-    reply_token: Mapped[str] = mapped_column(
-        String(32), unique=True, default=lambda: secrets.token_hex(8)
-    )
+    follow_up_of_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
+    follow_up_of: Mapped[Ticket | None] = relationship(remote_side="Ticket.id")
     service: Mapped[Service | None] = relationship()
     assignee: Mapped[Agent | None] = relationship()
     messages: Mapped[list[Message]] = relationship(
@@ -94,13 +93,34 @@ class Message(db.Model):
     from_email: Mapped[str] = mapped_column(String(320), default="")
     subject: Mapped[str] = mapped_column(String(998), default="")
     body_text: Mapped[str] = mapped_column(Text, default="")
+    # The whole text as sent, quoted history and signature included; body_text is
+    # what the sender wrote this time.
+    full_text: Mapped[str | None] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)
     message_id: Mapped[str | None] = mapped_column(String(998), index=True)
+    threaded_by: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     ticket: Mapped[Ticket] = relationship(back_populates="messages")
     author: Mapped[Agent | None] = relationship()
     attachments: Mapped[list[Attachment]] = relationship(back_populates="message")
+    refs: Mapped[list[MessageRef]] = relationship(back_populates="message")
+
+
+class MessageRef(db.Model):
+    """One Message-ID an inbound message names in In-Reply-To or References.
+
+    Lets a parent that arrives after its reply find the reply's ticket, and lets
+    two replies that share an ancestor meet in one ticket.
+    """
+
+    __tablename__ = "message_ref"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_pk: Mapped[int] = mapped_column(ForeignKey("message.id"), index=True)
+    ref_id: Mapped[str] = mapped_column(String(998), index=True)
+
+    message: Mapped[Message] = relationship(back_populates="refs")
 
 
 class Attachment(db.Model):
