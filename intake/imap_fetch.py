@@ -45,6 +45,8 @@ class PollResult:
     duplicates: int = 0
     errors: int = 0
     too_large: int = 0
+    found: int = 0  # messages waiting when the pass began
+    marked: int = 0  # of those, flagged or moved as done in this pass
     uidvalidity: int | None = None
     storage_error: str | None = None
 
@@ -64,13 +66,16 @@ def poll_client(app: Flask, mailbox: Mailbox, client: IMAPClient) -> PollResult:
         client.create_folder(done)
     result = PollResult(uidvalidity=int(info[b"UIDVALIDITY"]))
     sizes = _sizes(client, client.search(_criteria(done)))
+    result.found = len(sizes)
     limit = int(app.config["MAX_MESSAGE_BYTES"])
     _set_aside(client, mailbox, [uid for uid, size in sizes.items() if size > limit],
                result, keywords)
     wanted = [uid for uid, size in sizes.items() if size <= limit]
     with app.app_context():
         for batch in _batches(wanted, sizes):
-            _acknowledge(client, _store_batch(client, mailbox, batch, result), done)
+            stored_uids = _store_batch(client, mailbox, batch, result)
+            _acknowledge(client, stored_uids, done)
+            result.marked += len(stored_uids)
             if result.storage_error:
                 break
     return result

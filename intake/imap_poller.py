@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from flask import Flask
 from imapclient import IMAPClient
 
+from app.mailbox_status import record_poll
 from app.store import StorageUnavailable
 from intake.imap_fetch import ImapPollError, PollResult, poll_client, poll_once
 from intake.imap_mailbox import Mailbox, connect
@@ -120,6 +121,7 @@ class Poller(threading.Thread):
             if not result.storage_error:
                 health = replace(health, last_success=_now(), consecutive_failures=0)
             self._health = health
+        record_poll(self.app, self.mailbox.label, result=result)
 
     def _record_failure(self, exc: Exception) -> None:
         expected = isinstance(exc, OSError | StorageUnavailable | ImapPollError) or (
@@ -129,6 +131,7 @@ class Poller(threading.Thread):
             self._health = replace(
                 self._health, last_error=describe(exc), last_error_at=_now(),
                 consecutive_failures=self._health.consecutive_failures + 1)
+        record_poll(self.app, self.mailbox.label, error=describe(exc))
 
     def _backoff(self) -> float:
         # Cap the exponent: after ~1000 failures 2.0 * 2**n would overflow a float.

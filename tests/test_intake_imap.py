@@ -228,6 +228,12 @@ def test_wrong_password_shows_in_health_and_the_poller_survives(make_app, accoun
     finally:
         poller.stop()
     assert not poller.is_alive()
+    from app.models import MailboxStatus
+
+    with app.app_context():
+        status = db.session.scalar(select(MailboxStatus))
+        assert status.consecutive_failures >= 2 and status.last_success_at is None
+        assert "AUTHENTICATIONFAILED" in status.last_error
 
 
 def test_poll_all_once_reports_each_mailbox_separately(make_app, account):
@@ -295,7 +301,7 @@ def test_poller_reconnects_after_the_server_goes_away(make_app):
 
 def test_imap_mail_becomes_a_ticket_and_health_shows_in_healthz(make_app, account):
     from app.jobs import InProcessRunner
-    from app.models import Ticket
+    from app.models import MailboxStatus, Ticket
     from intake.services import _start_pollers
 
     account.append(case(SMALL[0]))
@@ -307,6 +313,10 @@ def test_imap_mail_becomes_a_ticket_and_health_shows_in_healthz(make_app, accoun
         with app.app_context():
             assert db.session.scalar(select(IntakeItem.state)) == "ticketed"
             assert db.session.scalar(select(Ticket.subject))
+            status = db.session.scalar(select(MailboxStatus))
+            assert (status.mailbox, status.stored_total, status.backlog) == (
+                account.mailbox.label, 1, 0)
+            assert status.last_success_at and status.consecutive_failures == 0
         body = app.test_client().get("/healthz").get_json()
     finally:
         stop()
