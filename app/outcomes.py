@@ -76,7 +76,8 @@ def open_new(item: IntakeItem, sub: Submission, *, weak: Match | None = None,
                                         f"{weak.ticket.ref}: check before merging")
     if follow_up_of is not None:
         tickets.link_follow_up(ticket, follow_up_of)
-    why_not = machine_sent(sub) or delivery.why_not_acknowledge(ticket.reporter_email)
+    why_not = (("imported mail is not acknowledged" if item.source == "import" else None)
+               or machine_sent(sub) or delivery.why_not_acknowledge(ticket.reporter_email))
     if why_not:
         audit.record("acknowledgement_suppressed", ticket=ticket, reason=why_not)
     else:

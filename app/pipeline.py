@@ -49,7 +49,7 @@ def _run(item: IntakeItem) -> str:
     original = stages.deduplicate(item, sub)
     if original is not None:
         return outcomes.duplicate(item, original)
-    verdict = stages.screen(sub)
+    verdict = stages.screen(sub, item.envelope_from if item.source == "smtp" else None)
     if verdict is not None:
         return outcomes.screened(item, sub, verdict)
     match = stages.correlate(item, sub)

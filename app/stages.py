@@ -7,6 +7,7 @@ stored item, the catalogue and the settings, and looks things up in the database
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 
 from flask import current_app
 from sqlalchemy import select
@@ -19,6 +20,7 @@ from parsers.classifier import classify as classify_rules
 from parsers.fields import extract_reporter
 from parsers.form import parse_form
 from parsers.mail import parse_mail
+from parsers.normalise import tidy_submission
 from parsers.rawinfo import content_fingerprint
 from parsers.screening import Screened
 from parsers.screening import screen as screen_rules
@@ -26,8 +28,12 @@ from parsers.submission import Address, Submission
 
 
 def parse(item: IntakeItem) -> Submission:
-    """Parse the stored raw bytes of any source into a Submission."""
-    return parse_form(item.raw) if item.source == "form" else parse_mail(item.raw)
+    """Parse the stored raw bytes of any source into a tidy Submission."""
+    sub = parse_form(item.raw) if item.source == "form" else parse_mail(item.raw)
+    if sub.sender is None and item.envelope_from:
+        # No usable From: the envelope sender is the best address we have.
+        sub = replace(sub, sender=Address("", item.envelope_from.strip("<> ").lower()))
+    return tidy_submission(sub)
 
 
 def deduplicate(item: IntakeItem, sub: Submission) -> IntakeItem | None:
@@ -44,11 +50,11 @@ def deduplicate(item: IntakeItem, sub: Submission) -> IntakeItem | None:
     return original
 
 
-def screen(sub: Submission) -> Screened | None:
+def screen(sub: Submission, envelope_from: str | None = None) -> Screened | None:
     if sub.source == "form":
         return None
     return screen_rules(sub, frozenset(current_app.config["INTAKE_ADDRESSES"]),
-                        current_app.config["MAIL_DOMAIN"])
+                        current_app.config["MAIL_DOMAIN"], envelope_from)
 
 
 def correlate(item: IntakeItem, sub: Submission) -> Match | None:

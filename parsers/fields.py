@@ -43,7 +43,8 @@ URGENCY_RULES: tuple[tuple[int, Rule], ...] = (
     (3, Rule("no rush", 0, r"no rush|no hurry|not urgent|whenever|when you (?:have|get) "
              r"(?:time|a chance)|low priority", negatable=False)),
     (1, Rule("blocked now", 0, r"(?:can't|cannot|unable to|not able to) (?:work|do (?:my|any) "
-             r"work)|blocked|urgent(?:ly)?|asap|as soon as possible|immediately|right now|"
+             r"work)|(?:nobody|no one|none of us) (?:can|is able to|are able to) \w+|"
+             r"blocked|urgent(?:ly)?|asap|as soon as possible|immediately|right now|"
              r"critical|emergency|(?:production|prod|live site) (?:is )?down|"
              r"(?:by|due|needed|before|deadline|starts?|starting) today|"
              r"(?:with)?in (?:the next |an |one |two |\d+ )?(?:hours?|minutes)|"

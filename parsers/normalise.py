@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import replace
 
-from parsers.submission import Submission
+from parsers.submission import Address, Submission
 
 _ORIGINAL = re.compile(r"^-{2,}\s*original message\s*-{2,}.*", re.I | re.M | re.S)
 _QUOTED = re.compile(r"^[ \t]*>.*$", re.M)
@@ -39,3 +40,29 @@ def submission_text(sub: Submission) -> str:
     """Return the normalised subject plus what the sender wrote this time."""
     body = sub.new_text.strip() or sub.text
     return normalise(f"{sub.subject}\n{body}")
+
+
+def one_line(text: str) -> str:
+    """Collapse all whitespace, CR and LF included: header-like fields are one line."""
+    return " ".join(text.split())
+
+
+def _person(address: Address | None) -> Address | None:
+    if address is None:
+        return None
+    return Address(one_line(unicodedata.normalize("NFC", address.name)), address.email.strip())
+
+
+def tidy_submission(sub: Submission) -> Submission:
+    """Return `sub` as it is stored: NFC text, one-line subject and names.
+
+    Every source goes through this, so a CR/LF smuggled into a form's summary or an
+    encoded-word display name never reaches a header we write, and equal text
+    compares equal whatever normalisation form the sender's client used.
+    """
+    nfc = lambda text: unicodedata.normalize("NFC", text)  # noqa: E731
+    return replace(
+        sub, subject=one_line(nfc(sub.subject)), text=nfc(sub.text), new_text=nfc(sub.new_text),
+        sender=_person(sub.sender), reply_to=tuple(map(_person, sub.reply_to)),
+        to=tuple(map(_person, sub.to)), cc=tuple(map(_person, sub.cc)),
+    )

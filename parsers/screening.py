@@ -152,11 +152,19 @@ def _related(rule: str, sub: Submission) -> tuple[str, ...]:
 
 
 def screen(
-    sub: Submission, own_addresses: frozenset[str], own_domain: str
+    sub: Submission, own_addresses: frozenset[str], own_domain: str,
+    envelope_from: str | None = None,
 ) -> Screened | None:
-    """Return why `sub` is screened out (first matching rule), or None to go on."""
+    """Return why `sub` is screened out (first matching rule), or None to go on.
+
+    `envelope_from` is the SMTP MAIL FROM when known (None otherwise): an empty
+    one is the null reverse-path that only delivery reports use (RFC 5321 4.5.5).
+    """
     if sub.source == "form":
         return None
+    if envelope_from is not None and not envelope_from.strip("<> "):
+        return Screened("bounce", "null envelope sender (MAIL FROM:<>)",
+                        returned_message_ids(sub))
     ctx = Context(frozenset(a.lower() for a in own_addresses), own_domain.lower().lstrip("@"))
     for name, rule in RULES:
         reason = rule(sub, ctx)

@@ -5,10 +5,10 @@ import re
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import IntakeItem
+from app.models import IntakeItem, OutboxMail
 from intake.cli import main
 from tests.mailmaker import make_mail
 from tests.shared_paths import CASES, require_shared
@@ -56,6 +56,8 @@ def test_import_folder_and_mbox_prints_a_summary(cli, tmp_path):
                     "1 screened out, 0 quarantined")
     again = cli("import", str(folder))
     assert "1 duplicates" in again.stdout.strip().splitlines()[-1]
+    # An archive is history: importing it must not mail its senders.
+    assert db.session.scalar(select(func.count(OutboxMail.id))) == 0
 
 
 def test_import_of_every_shared_case_never_crashes(cli):

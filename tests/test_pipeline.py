@@ -186,3 +186,35 @@ def test_list_mail_becomes_a_ticket_but_is_never_answered(app):
     assert count(OutboxMail) == 0
     assert db.session.scalar(select(Event.detail).where(
         Event.action == "acknowledgement_suppressed"))["reason"] == "list-id header present"
+
+
+def test_null_envelope_sender_is_a_bounce_even_without_headers(app):
+    raw = make_mail("Delivery trouble", "Your message could not be delivered.")
+    stored = store_raw("smtp", raw, envelope_from="", envelope_to=["support@example.org"])
+    assert pipeline.process_intake(stored.item_id) == "screened"
+    assert db.session.get(IntakeItem, stored.item_id).outcome.startswith("bounce: null envelope")
+    assert count(OutboxMail) == 0
+
+
+def test_without_a_from_header_the_envelope_sender_is_the_reporter(app):
+    raw = b"Subject: Printer jammed\r\n\r\nThe printer on floor 2 is jammed.\r\n"
+    stored = store_raw("smtp", raw, envelope_from="kai@example.com")
+    pipeline.process_intake(stored.item_id)
+    ticket = db.session.get(Ticket, db.session.get(IntakeItem, stored.item_id).ticket_id)
+    assert ticket.reporter_email == "kai@example.com"
+
+
+def test_line_breaks_never_reach_subjects_or_names_and_text_is_nfc(app):
+    from parsers.form import form_payload
+
+    fields = {"name": "Eve\r\nBcc: all@example.com", "email": "eve@example.com",
+              "summary": "Laptop\r\nBcc: all@example.com", "description": "Cafe\u0301 screen",
+              "affected": "just_me", "can_work": "yes", "service": ""}
+    stored = store_raw("form", form_payload(fields, None, "a" * 32))
+    pipeline.process_intake(stored.item_id)
+    ticket = db.session.get(Ticket, db.session.get(IntakeItem, stored.item_id).ticket_id)
+    assert ticket.subject == "Laptop Bcc: all@example.com"
+    assert ticket.reporter_name == "Eve Bcc: all@example.com"
+    assert ticket.description == "Caf\u00e9 screen"
+    ack = db.session.scalar(select(OutboxMail))
+    assert "\n" not in ack.subject and "\r" not in ack.subject
