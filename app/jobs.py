@@ -25,10 +25,19 @@ def resolve(path: str):
 
 
 class InProcessRunner:
-    """Run jobs in a background thread of this process (or inline when `sync`)."""
+    """Run jobs in a background thread of this process (or inline when `sync`).
 
-    def __init__(self, app: Flask, sync: bool = False, retries: int = 3):
+    A failed job is tried again after growing delays, like RQ's Retry, so a relay
+    that is down for a few minutes does not turn every mail dead at once.
+    """
+
+    RETRY_DELAYS = (30.0, 120.0, 600.0)
+
+    def __init__(self, app: Flask, sync: bool = False, retries: int = 3,
+                 retry_delays: tuple[float, ...] = RETRY_DELAYS):
         self.app, self.sync, self.retries = app, sync, retries
+        self.retry_delays = retry_delays
+        self._timers: list[threading.Timer] = []
         self._queue: queue.Queue = queue.Queue()
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
@@ -45,6 +54,8 @@ class InProcessRunner:
 
     def stop(self) -> None:
         self._stop.set()
+        for timer in self._timers:
+            timer.cancel()
         if self._thread:
             self._thread.join(timeout=10)
 
@@ -71,9 +82,15 @@ class InProcessRunner:
                 resolve(path)(*args)
             except Exception:
                 log.exception("job %s%r failed (attempt %d)", path, args, attempt)
-                if attempt < self.retries and not self.sync:
-                    time.sleep(min(2 ** attempt, 30) / 10)
-                    self._queue.put((path, args, attempt + 1))
+                if attempt < self.retries and not self.sync and not self._stop.is_set():
+                    self._retry_later(path, args, attempt)
+
+    def _retry_later(self, path: str, args: tuple, attempt: int) -> None:
+        delay = self.retry_delays[min(attempt - 1, len(self.retry_delays) - 1)]
+        timer = threading.Timer(delay, self._queue.put, [(path, args, attempt + 1)])
+        timer.daemon = True
+        self._timers = [t for t in self._timers if t.is_alive()] + [timer]
+        timer.start()
 
 
 class RQRunner:

@@ -23,8 +23,8 @@ class _Keep:
 class SmtpSink:
     """Start with `with SmtpSink() as sink:`; `sink.address` is host:port."""
 
-    def __init__(self):
-        self.port = free_port()
+    def __init__(self, port: int | None = None):
+        self.port = port or free_port()
         self.handler = _Keep()
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
 

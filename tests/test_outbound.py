@@ -1,8 +1,11 @@
 """Outbound mail: the outbox row becomes a threaded MIME mail on a real SMTP server."""
 
+import time
+
 from sqlalchemy import select
 
 from app.extensions import db
+from app.jobs import InProcessRunner
 from app.mailer import send_outbox
 from app.models import OutboxMail
 from tests import scenario
@@ -52,4 +55,50 @@ def test_a_sent_mail_is_never_sent_twice(app_factory):
             mail = db.session.scalar(select(OutboxMail))
             send_outbox(mail.id)
             send_outbox(mail.id)
+    assert len(sink.handler.messages) == 1
+
+
+def test_a_relay_that_comes_back_gets_the_mail_on_a_later_attempt(app_factory):
+    port = free_port()
+    app = app_factory(OUTBOUND_SMTP=f"127.0.0.1:{port}", MAX_ATTEMPTS=3)
+    jobs = InProcessRunner(app, retries=3, retry_delays=(1.0,))
+    app.extensions["gateway_jobs"] = jobs
+    jobs.start()
+    try:
+        with app.app_context():
+            scenario.ingest(make_mail("Mouse broken", "The mouse does not click."))
+            mail = db.session.scalar(select(OutboxMail))
+            wait_until(lambda: db.session.get(OutboxMail, mail.id).last_error)
+            assert "ConnectionRefused" in mail.last_error and mail.state == "queued"
+            with SmtpSink(port) as sink:  # the relay is back before the next attempt
+                wait_until(lambda: sink.handler.messages)
+            db.session.expire_all()
+            assert db.session.get(OutboxMail, mail.id).state == "sent"
+            assert len(sink.handler.messages) == 1
+    finally:
+        jobs.stop()
+
+
+def wait_until(condition, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        db.session.expire_all()
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def test_startup_sweep_sends_mail_left_queued_by_a_crash(app_factory):
+    from app.recovery import requeue_pending
+
+    with SmtpSink() as sink:
+        app = app_factory(OUTBOUND_SMTP=sink.address)
+        with app.app_context():
+            app.extensions["gateway_jobs"].sync = False  # queue, but nobody works it
+            scenario.ingest(make_mail("Dock dead", "My docking station is dead."))
+            assert db.session.scalar(select(OutboxMail.state)) == "queued"
+            app.extensions["gateway_jobs"].sync = True  # the restarted process
+            assert requeue_pending() == 1
+            assert db.session.scalar(select(OutboxMail.state)) == "sent"
     assert len(sink.handler.messages) == 1
