@@ -12,6 +12,7 @@ import asyncio
 import logging
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
 from flask import Flask
 
 from app.jobs import enqueue_intake
@@ -67,9 +68,25 @@ class IntakeHandler:
             return stored.item_id
 
 
+class LenientSMTP(SMTP):
+    """Accept lines longer than RFC 5321's 1000 octets, as real MTAs do.
+
+    Mail with a 1,300-character References line is common (djcb/mu#859); refusing
+    it with "500 Line too long" would bounce a real report. Size stays bounded
+    by MAX_MESSAGE_BYTES.
+    """
+
+    line_length_limit = 64 * 1024
+
+
+class IntakeController(Controller):
+    def factory(self):
+        return LenientSMTP(self.handler, **self.SMTP_kwargs)
+
+
 def start_smtp(app: Flask) -> Controller:
     """Start the listener in its own thread on SMTP_HOST:SMTP_PORT."""
-    controller = Controller(
+    controller = IntakeController(
         IntakeHandler(app), hostname=app.config["SMTP_HOST"], port=int(app.config["SMTP_PORT"]),
         data_size_limit=int(app.config["MAX_MESSAGE_BYTES"]), decode_data=False,
         server_hostname=app.config["MAIL_DOMAIN"], ident="Intake Gateway",

@@ -89,3 +89,14 @@ def test_intake_address_matching():
     assert is_intake_address("<help+t0k3n@example.org>", ours)
     assert not is_intake_address("support@example.org.evil.example", ours)
     assert not is_intake_address("support@other.example", ours)
+
+
+def test_lines_longer_than_rfc_5321_allows_are_still_accepted(listener):
+    _, port = listener
+    refs = " ".join(f"<old{n:02d}.x9k2m4@list.example.com>" for n in range(40))
+    raw = make_mail("Re: printer", "Still broken.", references=refs)
+    raw = raw.replace(b"\r\n ", b" ")  # unfold: one 1,300-character header line
+    assert max(len(line) for line in raw.split(b"\r\n")) > 1000
+    _, (code, reply) = send(port, raw)
+    assert code == 250, reply
+    assert db.session.scalar(select(IntakeItem.raw)) == raw
