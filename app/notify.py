@@ -7,6 +7,7 @@ a reporter's answer threads back even when a client drops the headers.
 
 from __future__ import annotations
 
+import re
 import secrets
 from email.utils import formataddr, parseaddr
 
@@ -19,22 +20,34 @@ from app.models import Message, MessageKind, OutboxMail, OutboxState, Ticket
 from app.priority import priority_label
 
 MAX_REFERENCES = 10
+# Just enough to refuse what an SMTP server would: spaces, brackets, no dot in the domain.
+_ADDRESS = re.compile(r"[^@\s<>()\[\],;:\"]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+
+
+def deliverable_syntax(address: str) -> bool:
+    """True when an address is well-formed enough to hand to an SMTP relay."""
+    return bool(_ADDRESS.fullmatch(address))
 
 
 def acknowledge(ticket: Ticket, inbound: Message) -> OutboxMail | None:
     """Queue the acknowledgement of a new ticket to its reporter."""
-    if not ticket.reporter_email:
-        return None
     return _queue(ticket, "acknowledgement", [ticket.reporter_email], [], inbound=inbound)
 
 
 def public_reply(ticket: Ticket, message: Message) -> OutboxMail | None:
     """Queue an agent's public reply to the reporter, with the watchers in Cc."""
-    to = [ticket.reporter_email] if ticket.reporter_email else []
-    cc = [w.email for w in ticket.watchers if w.email not in to]
-    if not to and not cc:
-        return None
-    return _queue(ticket, "public_reply", to or cc[:1], cc if to else cc[1:], message=message)
+    cc = [w.email for w in ticket.watchers if w.email != ticket.reporter_email]
+    return _queue(ticket, "public_reply", [ticket.reporter_email], cc, message=message)
+
+
+def recipients(to: list[str], cc: list[str]) -> tuple[list[str], list[str]]:
+    """Drop our own addresses (loops), undeliverable and malformed ones; never leave To empty."""
+    skip = {a.lower() for a in current_app.config["INTAKE_ADDRESSES"]}
+    skip |= delivery.undeliverable([a for a in (*to, *cc) if a])
+    keep = [a for a in dict.fromkeys([*to, *cc])
+            if a and a.lower() not in skip and deliverable_syntax(a)]
+    to_kept = [a for a in keep if a in to] or keep[:1]
+    return to_kept, [a for a in keep if a not in to_kept]
 
 
 def new_message_id(ticket: Ticket) -> str:
@@ -42,12 +55,12 @@ def new_message_id(ticket: Ticket) -> str:
 
 
 def _queue(ticket: Ticket, template: str, to: list[str], cc: list[str], *,
-           inbound: Message | None = None, message: Message | None = None) -> OutboxMail:
-    # Never our own addresses (loops), never addresses a bounce marked undeliverable.
-    skip = {a.lower() for a in current_app.config["INTAKE_ADDRESSES"]}
-    skip |= delivery.undeliverable([*to, *cc])
-    to = [a for a in to if a.lower() not in skip]
-    cc = [a for a in cc if a.lower() not in skip and a not in to]
+           inbound: Message | None = None, message: Message | None = None) -> OutboxMail | None:
+    to, cc = recipients(to, cc)
+    if not to:
+        audit.record("mail_not_sent", ticket=ticket, template=template,
+                     reason="no deliverable recipient")
+        return None
     thread = _thread_ids(ticket)
     context = {"ticket": ticket, "inbound": inbound, "message": message,
                "priority": priority_label(ticket.priority),

@@ -218,3 +218,21 @@ def test_line_breaks_never_reach_subjects_or_names_and_text_is_nfc(app):
     assert ticket.description == "Caf\u00e9 screen"
     ack = db.session.scalar(select(OutboxMail))
     assert "\n" not in ack.subject and "\r" not in ack.subject
+
+
+def test_malformed_or_missing_reporter_addresses_get_no_mail(app):
+    odd = scenario.ingest(make_mail("Power quadrant", "The power quadrant reads zero.",
+                                    sender='"Power" <power quadrant system@example.com>'))
+    assert odd.state == "ticketed" and count(OutboxMail) == 0
+    reason = db.session.scalar(select(Event.detail).where(Event.action == "mail_not_sent"))
+    assert reason == {"template": "acknowledgement", "reason": "no deliverable recipient"}
+
+
+def test_outbound_recipients_skip_our_own_malformed_and_undeliverable_addresses(app):
+    from app.notify import recipients
+
+    db.session.add(UndeliverableAddress(email="gone@example.net"))
+    db.session.commit()
+    to, cc = recipients(["gone@example.net"], ["Help@Example.org", "a b@example.com",
+                                               "ok@example.com", "ok@example.com"])
+    assert (to, cc) == (["ok@example.com"], [])
