@@ -42,9 +42,11 @@ def create_app(test_config: dict | None = None, sync_jobs: bool = False) -> Flas
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
 
+    from app.errors import init_errors
     from app.jobs import init_jobs
 
     init_jobs(app, sync=sync_jobs)
+    init_errors(app)  # before the blueprints: their routes use the `id` converter
     _register_blueprints(app)
     app.after_request(_security_headers)
     return app

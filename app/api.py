@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
-from datetime import datetime
-
-from flask import Blueprint, abort, current_app, g, jsonify, request
+from flask import Blueprint, abort, g, jsonify, request
 from sqlalchemy import func, select, text
 from werkzeug.exceptions import HTTPException
 
+from app import health
 from app.accounts import agent_for_token
 from app.dashboard.queue import ticket_query
 from app.dashboard.ticket_views import load_ticket
@@ -18,6 +16,7 @@ from app.priority import IMPACT_LABELS, URGENCY_LABELS
 
 bp = Blueprint("api", __name__)
 MAX_LIMIT = 1000
+MAX_OFFSET = 2**31 - 1
 
 
 @bp.before_request
@@ -44,12 +43,19 @@ def json_error(error: HTTPException):
     return response
 
 
+def _count_arg(name: str, default: int, cap: int) -> int:
+    """Read a non-negative whole-number parameter, capped; 400 for anything else."""
+    value = request.args.get(name, str(default)).strip()
+    if not (value.isascii() and value.isdigit()):
+        abort(400, description=f"{name} must be a whole number, 0 or more")
+    return cap if len(value) > 12 else min(int(value), cap)  # int() refuses 4300+ digits
+
+
 def _page(query, serialise):
-    try:
-        limit = min(max(int(request.args.get("limit", 100)), 0), MAX_LIMIT)
-        offset = max(int(request.args.get("offset", 0)), 0)
-    except ValueError:
-        abort(400)
+    limit = _count_arg("limit", 100, MAX_LIMIT)
+    # Past MAX_OFFSET there is nothing to list; the cap keeps the number in the
+    # database's BIGINT range instead of overflowing the driver (a 500).
+    offset = _count_arg("offset", 0, MAX_OFFSET)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     rows = db.session.scalars(query.limit(limit).offset(offset)).all()
     return jsonify(items=[serialise(r) for r in rows], total=total, limit=limit, offset=offset)
@@ -128,23 +134,18 @@ def _ref(ticket_id):
 
 @bp.route("/healthz")
 def healthz():
+    """Report the database and every polled mailbox; 503 only when the database is down.
+
+    A mailbox problem makes the status "degraded" but keeps 200: the web process
+    itself still serves, and a load balancer must not take it out for that.
+    """
     try:
         db.session.execute(text("SELECT 1"))
+        mailboxes = [health.as_json(h, iso) for h in health.mailboxes()]
         database = "ok"
     except Exception as exc:  # report, don't raise: this is the health check
-        database = f"error: {type(exc).__name__}"
-    health = current_app.extensions.get("gateway_health", {})
-    body = {"status": "ok" if database == "ok" else "degraded", "database": database,
-            "mailboxes": [_plain(h()) for h in health.get("mailboxes", [])]}
+        db.session.rollback()
+        database, mailboxes = f"error: {type(exc).__name__}", []
+    ok = database == "ok" and all(m["status"] == "ok" for m in mailboxes)
+    body = {"status": "ok" if ok else "degraded", "database": database, "mailboxes": mailboxes}
     return jsonify(body), 200 if database == "ok" else 503
-
-
-def _plain(value):
-    """Turn a health snapshot (dataclasses, datetimes) into JSON-ready values."""
-    if dataclasses.is_dataclass(value):
-        return {k: _plain(v) for k, v in dataclasses.asdict(value).items()}
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, datetime):
-        return iso(value)
-    return value

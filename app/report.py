@@ -12,14 +12,15 @@ from flask import Blueprint, current_app, redirect, render_template, session, ur
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from sqlalchemy import select
-from wtforms import EmailField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms import EmailField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
 from app import pipeline
 from app.dashboard.forms import options
 from app.extensions import db
 from app.models import IntakeItem, Service, Ticket
 from app.store import StorageUnavailable, store_raw
+from parsers.attachments import safe_filename
 from parsers.form import form_payload
 
 bp = Blueprint("report", __name__)
@@ -52,6 +53,9 @@ class ReportForm(FlaskForm):
     affected = RadioField("How many people are affected?", choices=AFFECTED, default="just_me")
     can_work = RadioField("Can you still work?", choices=CAN_WORK, default="yes")
     attachment = FileField("Attachment (optional)")
+    # One per page load: sending the same page twice stores the same bytes, so
+    # `store_raw` returns the first item and a double click makes one ticket.
+    nonce = HiddenField(validators=[Regexp(r"\A[0-9a-f]{32}\Z", message="expired form")])
 
 
 @bp.route("/report", methods=["GET", "POST"])
@@ -60,6 +64,8 @@ def report():
     names = db.session.scalars(select(Service.name).where(Service.active.is_(True))
                                .order_by(Service.name)).all()
     form.service.choices = options([("", "I don't know")] + [(n, n) for n in names])
+    if not form.is_submitted():
+        form.nonce.data = uuid.uuid4().hex
     if form.validate_on_submit():
         try:
             item_id = store_raw("form", _payload(form), message_id=None)
@@ -68,6 +74,10 @@ def report():
         else:
             session["last_report"] = _run(item_id)
             return redirect(url_for("report.done"))
+    if form.nonce.errors:  # missing or forged: start a fresh submission
+        form.nonce.data = uuid.uuid4().hex
+        form.form_errors.append("This form was too old to send. Please check it and send "
+                                "it again.")
     return render_template("report.html", form=form)
 
 
@@ -82,9 +92,11 @@ def _payload(form: ReportForm) -> bytes:
     attachment = None
     upload = form.attachment.data
     if upload and upload.filename:
-        attachment = (upload.filename, upload.mimetype or "application/octet-stream",
+        content_type = upload.mimetype or "application/octet-stream"
+        # The browser's name is the reporter's input: no "../" or "C:\\" path parts.
+        attachment = (safe_filename(upload.filename, 1, content_type), content_type,
                       upload.read())
-    return form_payload(fields, attachment, submission_id=uuid.uuid4().hex)
+    return form_payload(fields, attachment, submission_id=form.nonce.data)
 
 
 def _run(stored) -> dict:

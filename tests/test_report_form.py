@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import uuid
 
 import pytest
 from sqlalchemy import func, select
@@ -16,7 +17,7 @@ FIELDS = ("name", "email", "service", "summary", "description", "affected", "can
 
 
 def answers(**extra) -> dict:
-    data = {"name": "Robin Reporter", "email": "Robin@Example.com", "service": "VPN",
+    data = {"nonce": uuid.uuid4().hex, "name": "Robin Reporter", "email": "Robin@Example.com", "service": "VPN",
             "summary": "Cannot connect", "description": "The client says the tunnel failed.",
             "affected": "just_me", "can_work": "yes"}
     data.update(extra)

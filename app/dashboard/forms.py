@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 try:
@@ -48,3 +48,18 @@ class ReplyForm(FlaskForm):
     visibility = SelectField("Type", choices=options([("public", "Public reply (mailed)"),
                                                       ("internal", "Internal note")]))
     body = TextAreaField("Message", validators=[DataRequired(), Length(max=100_000)])
+
+
+class ReasonForm(FlaskForm):
+    """Discard an intake item: the reason is required and kept with it."""
+
+    reason = StringField("Reason", validators=[DataRequired(), Length(max=500)])
+
+
+class MakeTicketForm(ReasonForm):
+    subject = StringField("Subject (needed if the item cannot be read)",
+                          validators=[Length(max=200)])
+
+
+class AttachForm(ReasonForm):
+    ref = StringField("Ticket reference", validators=[DataRequired(), Length(max=40)])

@@ -15,9 +15,15 @@ from app.priority import PRIORITY_LABELS
 PAGE = 50
 
 
-def ticket_query(args, agent=None):
-    """Build the filtered ticket query shared by the dashboard and the API."""
+def ticket_query(args, agent=None, *, open_by_default: bool = False):
+    """Build the filtered ticket query shared by the dashboard and the API.
+
+    With `open_by_default` (the dashboard), finished tickets are left out unless a
+    status filter or the "all" view asks for them; the API lists everything.
+    """
     query = select(Ticket)
+    if open_by_default and args.get("view") != "all" and not args.get("status"):
+        query = query.where(Ticket.status.not_in(CLOSED))
     if args.get("view") == "review":
         query = query.where(Ticket.needs_review.is_(True))
     elif args.get("view") == "unassigned":
@@ -33,7 +39,7 @@ def ticket_query(args, agent=None):
 @bp.route("/")
 @login_required
 def queue():
-    query = ticket_query(request.args, current_user)
+    query = ticket_query(request.args, current_user, open_by_default=True)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     page = request.args.get("page", 1, type=int) or 1
     page = min(max(page, 1), 100_000)

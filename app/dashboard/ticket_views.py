@@ -20,6 +20,7 @@ from app.models import Agent, Attachment, Event, OutboxMail, Service, Ticket
 from app.models.ticket import parse_ref
 from app.priority import IMPACT_LABELS, URGENCY_LABELS, priority_label
 
+INLINE_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 MAX_NUMBER = 2**31 - 1  # an INTEGER key: a bigger number would be a database error, not a 404
 
 
@@ -58,8 +59,10 @@ def ticket(ref: str):
                                 .order_by(Event.id)).all()
     outbox = db.session.scalars(select(OutboxMail).where(OutboxMail.ticket_id == ticket.id)
                                 .order_by(OutboxMail.id)).all()
+    confirmed = any(e.action in ("classification_confirmed", "classification_corrected")
+                    for e in events)
     return render_template(
-        "ticket.html", ticket=ticket, events=events, outbox=outbox,
+        "ticket.html", ticket=ticket, events=events, outbox=outbox, confirmed=confirmed,
         priority=priority_label(ticket.priority), impact_labels=IMPACT_LABELS,
         urgency_labels=URGENCY_LABELS, **_forms(ticket),
     )
@@ -88,7 +91,7 @@ def ticket_action(ref: str, action: str):
     return redirect(url_for("dashboard.ticket", ref=ticket.ref))
 
 
-@bp.route("/attachments/<int:attachment_id>")
+@bp.route("/attachments/<id:attachment_id>")
 @login_required
 def attachment(attachment_id: int):
     att = db.session.get(Attachment, attachment_id) or abort(404)
@@ -98,6 +101,31 @@ def attachment(attachment_id: int):
                                f"filename*=UTF-8''{_quote(att.filename)}",
         "X-Content-Type-Options": "nosniff",
     })
+
+
+@bp.route("/attachments/<id:attachment_id>/image")
+@login_required
+def inline_image(attachment_id: int):
+    """Serve an inline picture for the thread: raster types only, nothing else renders."""
+    att = db.session.get(Attachment, attachment_id) or abort(404)
+    if not shown_inline(att):
+        abort(404)
+    return Response(att.content, mimetype=att.content_type.lower(), headers={
+        "X-Content-Type-Options": "nosniff",
+        # Opened on its own, the image is a sandboxed document: no script, no origin.
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+        "Cache-Control": "private, max-age=3600",
+    })
+
+
+@bp.app_template_test("shown_inline")
+def shown_inline(att: Attachment) -> bool:
+    """Tell whether an attachment is an inline raster image shown in the message.
+
+    SVG and everything else stay download-only: they can carry script.
+    """
+    return bool(att.inline and att.content_id
+                and att.content_type.lower() in INLINE_IMAGE_TYPES)
 
 
 def _ascii_name(name: str) -> str:
