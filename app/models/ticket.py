@@ -14,7 +14,7 @@ from app.models.base import UTCDateTime, utcnow
 from app.models.catalogue import Service
 
 PREFIXES = {"incident": "INC", "service_request": "REQ"}
-REF_PATTERN = re.compile(r"\b(?:INC|REQ)-(\d{1,9})\b", re.IGNORECASE)
+REF_PATTERN = re.compile(r"\b(?:INC|REQ)-([0-9]{1,9})\b", re.IGNORECASE | re.ASCII)
 
 
 def parse_ref(ref: str) -> int | None:
@@ -22,7 +22,8 @@ def parse_ref(ref: str) -> int | None:
     match = REF_PATTERN.fullmatch(ref.strip())
     if match:
         return int(match.group(1))
-    return int(ref) if ref.strip().isdigit() else None
+    bare = ref.strip()  # ASCII digits only: int() would also read "٣" as 3
+    return int(bare) if bare.isascii() and bare.isdigit() else None
 
 
 class MessageKind:
