@@ -31,6 +31,7 @@ DEFAULTS: dict[str, object] = {
     "MAIL_DOMAIN": "helpdesk.example.org",
     "PUBLIC_URL": "",
     "MAX_MESSAGE_BYTES": 25 * 1024 * 1024,
+    "MAX_ATTACHMENT_BYTES": 20 * 1024 * 1024,
     "MAX_ATTEMPTS": 3,
     # Ticket references recognised in subjects; group 1 is the ticket number.
     # The second is the legacy "[#1234]" form of sites migrating from other tools.

@@ -103,7 +103,7 @@ def subject_numbers(subject: str) -> list[tuple[str, int]]:
     """Return (matched text, ticket number) for each configured subject pattern hit."""
     hits = []
     for pattern in current_app.config["SUBJECT_PATTERNS"]:
-        for match in re.finditer(pattern, subject or "", re.IGNORECASE):
+        for match in re.finditer(pattern, subject or "", re.IGNORECASE | re.ASCII):
             hits.append((match.group(0), int(match.group(1))))
     return hits
 

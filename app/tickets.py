@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 
+from flask import current_app
 from sqlalchemy import select
 
 from app import audit, lifecycle
@@ -15,6 +16,7 @@ from app.extensions import db
 from app.models import (
     Agent,
     Attachment,
+    Blob,
     Message,
     MessageKind,
     MessageRef,
@@ -26,6 +28,7 @@ from app.models.base import utcnow
 from app.priority import MATRIX_VERSION, priority_for
 from parsers.classification import Classification
 from parsers.submission import Address, Submission
+from parsers.submission import Attachment as FileAttachment
 
 CLASSIFIER_VERSION = "rules-1"
 
@@ -70,12 +73,24 @@ def add_inbound(ticket: Ticket, sub: Submission, intake_id: int | None,
     for ref in dict.fromkeys([*sub.in_reply_to, *sub.references]):
         db.session.add(MessageRef(message=message, ref_id=ref[:998]))
     for att in sub.attachments:
-        db.session.add(Attachment(
-            message=message, filename=att.filename[:255], content_type=att.content_type[:255],
-            size=att.size, sha256=hashlib.sha256(att.content).hexdigest(),
-            content_id=att.content_id, inline=att.inline, content=att.content,
-        ))
+        add_attachment(message, att)
     return message
+
+
+def add_attachment(message: Message, att: FileAttachment) -> Attachment:
+    """Keep a file once by its hash; over the size limit keep only its description."""
+    sha = hashlib.sha256(att.content).hexdigest()
+    limit = int(current_app.config["MAX_ATTACHMENT_BYTES"])
+    blob, omitted = None, None
+    if att.size > limit:
+        omitted = f"larger than {limit} bytes: kept only in the raw message"
+    else:
+        blob = db.session.get(Blob, sha) or Blob(sha256=sha, size=att.size, content=att.content)
+    row = Attachment(message=message, filename=att.filename[:255],
+                     content_type=att.content_type[:255], size=att.size, sha256=sha,
+                     content_id=att.content_id, inline=att.inline, blob=blob, omitted=omitted)
+    db.session.add(row)
+    return row
 
 
 def add_watchers(ticket: Ticket, people: list[Address], actor: str = "system") -> None:

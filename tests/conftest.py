@@ -14,8 +14,6 @@ from app.database import seed, upgrade
 from app.extensions import db
 
 PG_URL = os.environ.get("GATEWAY_TEST_DATABASE_URL", "")
-TABLES = ("event", "attachment", "message", "watcher", "outbox_mail", "intake_item", "ticket",
-          "api_token", "agent", "service")
 
 
 def settings(tmp_path, **extra) -> dict:
@@ -41,7 +39,8 @@ def reset_database() -> None:
     """Start each test from an empty schema (fresh file on SQLite, truncation on PostgreSQL)."""
     upgrade()
     if db.engine.dialect.name == "postgresql":
-        db.session.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+        tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+        db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         db.session.commit()
 
 

@@ -5,7 +5,15 @@ from sqlalchemy import func, select
 
 from app import pipeline, reply_address
 from app.extensions import db
-from app.models import Event, IntakeItem, Message, OutboxMail, Ticket, UndeliverableAddress
+from app.models import (
+    Blob,
+    Event,
+    IntakeItem,
+    Message,
+    OutboxMail,
+    Ticket,
+    UndeliverableAddress,
+)
 from app.store import store_raw
 from tests import scenario
 from tests.mailmaker import make_mail
@@ -236,3 +244,35 @@ def test_outbound_recipients_skip_our_own_malformed_and_undeliverable_addresses(
     to, cc = recipients(["gone@example.net"], ["Help@Example.org", "a b@example.com",
                                                "ok@example.com", "ok@example.com"])
     assert (to, cc) == (["ok@example.com"], [])
+
+
+def mail_with_file(subject: str, content: bytes) -> bytes:
+    from email.message import EmailMessage
+    from email.policy import SMTP
+
+    msg = EmailMessage()
+    msg["From"], msg["To"] = "ravi.menon@example.com", "support@example.org"
+    msg["Subject"] = subject
+    msg.set_content("Log attached.")
+    msg.add_attachment(content, maintype="application", subtype="octet-stream",
+                       filename="trace.log")
+    return msg.as_bytes(policy=SMTP)
+
+
+def test_a_file_sent_twice_is_stored_once(app):
+    first = scenario.ingest(mail_with_file("Crash one", b"stack trace " * 100))
+    second = scenario.ingest(mail_with_file("Crash two", b"stack trace " * 100))
+    atts = [db.session.get(Ticket, i.ticket_id).messages[0].attachments[0]
+            for i in (first, second)]
+    assert atts[0].content == atts[1].content == b"stack trace " * 100
+    assert count(Blob) == 1 and atts[0].blob_sha256 == atts[1].blob_sha256
+
+
+def test_an_attachment_over_the_limit_is_described_not_kept(app_factory):
+    app = app_factory(MAX_ATTACHMENT_BYTES=100)
+    with app.app_context():
+        item = scenario.ingest(mail_with_file("Big log", b"x" * 500))
+        att = db.session.get(Ticket, item.ticket_id).messages[0].attachments[0]
+        assert (att.size, att.content, count(Blob)) == (500, b"", 0)
+        assert "raw message" in att.omitted
+        assert b"eHh4" in item.raw  # the bytes are still in the stored raw mail

@@ -1,6 +1,7 @@
 """The persistent model: raw intake items, tickets and their messages, agents, outbox, events."""
 
 from app.models.agent import Agent, ApiToken
+from app.models.blob import Blob
 from app.models.catalogue import Service
 from app.models.delivery import MailboxStatus, UndeliverableAddress
 from app.models.events import Event
@@ -9,7 +10,7 @@ from app.models.outbox import OutboxMail, OutboxState
 from app.models.ticket import Attachment, Message, MessageKind, MessageRef, Ticket, Watcher
 
 __all__ = [
-    "Agent", "ApiToken", "Attachment", "Event", "IntakeItem", "IntakeState", "MailboxStatus",
-    "Message", "MessageKind", "MessageRef", "OutboxMail", "OutboxState", "Service", "Ticket",
-    "UndeliverableAddress", "Watcher",
+    "Agent", "ApiToken", "Attachment", "Blob", "Event", "IntakeItem", "IntakeState",
+    "MailboxStatus", "Message", "MessageKind", "MessageRef", "OutboxMail", "OutboxState",
+    "Service", "Ticket", "UndeliverableAddress", "Watcher",
 ]

@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import JSON, Float, ForeignKey, LargeBinary, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+from sqlalchemy import JSON, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.agent import Agent
 from app.models.base import UTCDateTime, utcnow
+from app.models.blob import Blob
 from app.models.catalogue import Service
 
 PREFIXES = {"incident": "INC", "service_request": "REQ"}
@@ -132,9 +133,16 @@ class Attachment(db.Model):
     filename: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(255), default="application/octet-stream")
     size: Mapped[int] = mapped_column(default=0)
-    sha256: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
     content_id: Mapped[str | None] = mapped_column(String(998))
     inline: Mapped[bool] = mapped_column(default=False)
-    content: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    # Set when the content was not kept (over MAX_ATTACHMENT_BYTES): the raw mail has it.
+    omitted: Mapped[str | None] = mapped_column(String(200))
+    blob_sha256: Mapped[str | None] = mapped_column(ForeignKey("blob.sha256"))
 
     message: Mapped[Message] = relationship(back_populates="attachments")
+    blob: Mapped[Blob | None] = relationship()
+
+    @property
+    def content(self) -> bytes:
+        return self.blob.content if self.blob is not None else b""
