@@ -79,6 +79,7 @@ def attach(item_id: int, agent: Agent, ref: str, reason: str) -> Ticket:
     sub = _parsed(item) or _raw_submission(item, f"Intake #{item.id}")
     why = f"attached by {agent.email}: {reason.strip()}"
     tickets.add_inbound(ticket, sub, item.id, threaded_by=why)
+    item.ticket_id = ticket.id
     _finish(item, IntakeState.THREADED, why)
     audit.record("intake_attached", ticket=ticket, intake_id=item.id, actor=agent.email,
                  new=ticket.ref, reason=reason.strip())

@@ -193,3 +193,38 @@ def test_healthz_needs_no_token(client):
     body = response.get_json()
     assert body["status"] == "ok" and body["database"] == "ok"
     assert isinstance(body["mailboxes"], list)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/tickets", "/api/v1/outbox", "/api/v1/intake"])
+def test_paging_parameters_are_checked_not_crashed_on(api, path):
+    outage()
+    far = api(path, offset="99999999999999999999")
+    assert far.status_code == 200 and far.get_json()["items"] == []
+    assert api(path, offset="9" * 5000).status_code == 200  # past int()'s digit limit
+    for params in ({"limit": "-1"}, {"limit": "abc"}, {"offset": "-5"}, {"limit": "1.5"},
+                   {"limit": "\u0663"}):
+        bad = api(path, **params)
+        assert bad.status_code == 400 and bad.is_json, params
+        assert "whole number" in bad.get_json()["error"], params
+
+
+def test_non_ascii_digits_do_not_name_a_ticket(api):
+    for _ in range(3):
+        outage()
+    assert api("/api/v1/tickets/INC-3").status_code == 200
+    for ref in ("INC-\u0663", "\u0663", "REQ-\u0967"):
+        response = api(f"/api/v1/tickets/{ref}")
+        assert response.status_code == 404 and response.is_json, ref
+
+
+def test_unknown_api_path_is_json_404(api):
+    response = api("/api/v1/nothing-here")
+    assert response.status_code == 404 and response.is_json
+
+
+def test_api_lists_closed_tickets_by_default(api, logged_in):
+    done, other = outage(), laptop_request()
+    for status in ("in_progress", "resolved", "closed"):
+        logged_in.post(f"/tickets/{done.ref}/status", data={"status": status})
+    assert [t["number"] for t in api("/api/v1/tickets").get_json()["items"]] == [done.id,
+                                                                                 other.id]

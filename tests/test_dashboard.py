@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import select
 
 from app.extensions import db
@@ -456,3 +457,222 @@ def test_responses_carry_the_csp(logged_in):
         assert "script-src 'self'" in csp and "unsafe-inline" not in csp, path
         assert "frame-ancestors 'none'" in csp
         assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+# --- error pages and odd ids ----------------------------------------------------------
+
+HUGE = "99999999999999999999"
+
+
+@pytest.mark.parametrize("path", [f"/outbox/{HUGE}", f"/intake/{HUGE}/raw", f"/intake/{HUGE}",
+                                  f"/attachments/{HUGE}", f"/attachments/{HUGE}/image",
+                                  f"/tickets/{HUGE}", "/outbox/0", "/no/such/page"])
+def test_huge_or_unknown_ids_are_a_readable_404(logged_in, path):
+    response = logged_in.get(path)
+    assert response.status_code == 404, path
+    html = response.get_data(as_text=True)
+    assert "There is nothing here" in html and 'class="narrow card error-page"' in html
+    assert "Back to the queue" in html
+
+
+def test_huge_ids_in_posts_are_404(logged_in):
+    for path in (f"/intake/{HUGE}/reprocess", f"/outbox/{HUGE}/retry", f"/intake/{HUGE}/discard"):
+        assert logged_in.post(path, data={"reason": "x"}).status_code == 404, path
+
+
+def test_403_is_the_error_page(client, app):
+    plain_agent()
+    login(client, "bo@example.org")
+    response = client.get("/admin/agents")
+    assert response.status_code == 403
+    assert "You may not open this page" in response.get_data(as_text=True)
+
+
+def test_500_is_the_error_page_and_json_under_api(app_factory):
+    app = app_factory()
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    def boom():
+        raise RuntimeError("deliberate")
+
+    app.add_url_rule("/boom", view_func=boom)
+    app.add_url_rule("/api/v1/boom", view_func=boom)
+    with app.app_context():
+        client = app.test_client()
+        page = client.get("/boom")
+        assert page.status_code == 500 and page.mimetype == "text/html"
+        assert "Something went wrong on our side" in page.get_data(as_text=True)
+        assert "deliberate" not in page.get_data(as_text=True)
+        api = client.get("/api/v1/boom")
+        assert api.status_code == 500 and api.is_json and "error" in api.get_json()
+        missing = client.get("/api/v1/no-such-thing")
+        assert missing.status_code == 404 and missing.is_json
+
+
+def test_non_ascii_digits_are_not_a_ticket_number(logged_in):
+    for _ in range(3):
+        outage()
+    assert logged_in.get("/tickets/INC-3").status_code == 200
+    for ref in ("INC-\u0663", "\u0663", "INC-\uff13", "\u00b3"):
+        assert logged_in.get(f"/tickets/{ref}").status_code == 404, ref
+
+
+def test_csrf_refusals_are_readable_everywhere(app_factory):
+    app = app_factory(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        from app.accounts import create_agent
+
+        create_agent("agent@example.org", PASSWORD, role="admin")
+        client = app.test_client()
+        for path in ("/report", "/login"):
+            refused = client.post(path, data={"name": "x"})
+            assert refused.status_code == 400, path
+            assert "could not be accepted" in refused.get_data(as_text=True), path
+        page = client.get("/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        client.post("/login", data={"email": "agent@example.org", "password": PASSWORD,
+                                    "csrf_token": token})
+        ticket = outage()
+        stored = store_raw("smtp", mail("x", "y"))
+        for path in (f"/tickets/{ticket.ref}/cls", f"/intake/{stored.item_id}/reprocess",
+                     "/intake/replay", f"/intake/{stored.item_id}/discard", "/outbox/1/retry",
+                     "/admin/services"):
+            refused = client.post(path, data={"reason": "no token"})
+            assert refused.status_code == 400, path
+            assert "could not be accepted" in refused.get_data(as_text=True), path
+        assert db.session.get(IntakeItem, stored.item_id).state == "received"
+
+
+# --- queue: open by default, layout ---------------------------------------------------
+
+def test_queue_shows_open_tickets_unless_asked(logged_in):
+    done, still_open = outage(), laptop_request()
+    for status in ("in_progress", "resolved", "closed"):
+        logged_in.post(f"/tickets/{done.ref}/status", data={"status": status})
+    assert refs(logged_in.get("/")) == {still_open.ref}
+    assert refs(logged_in.get("/?view=all")) == {done.ref, still_open.ref}
+    assert refs(logged_in.get("/?status=closed")) == {done.ref}
+    assert 'value="all"' in logged_in.get("/").get_data(as_text=True)
+
+
+def test_queue_ref_does_not_wrap_and_bare_addresses_show_once(logged_in):
+    ingest(mail("VPN is down", "The VPN is down for everyone, nobody can work.",
+                sender="nobody@example.com"))
+    html = logged_in.get("/").get_data(as_text=True)
+    assert re.search(r'<td class="nowrap"><a href="/tickets/INC-000001">', html)
+    assert "nobody@example.com &lt;" not in html and ">nobody@example.com</td>" in html
+    css = (Path(__file__).resolve().parents[1] / "app/static/style.css").read_text()
+    assert re.search(r"\.nowrap[^{]*\{[^}]*white-space: nowrap", css)
+    page = logged_in.get("/tickets/INC-000001").get_data(as_text=True)
+    assert "nobody@example.com &lt;nobody@example.com&gt;" not in page
+    assert "<dd>nobody@example.com</dd>" in page
+
+
+def test_phone_header_wraps_the_logout_form(logged_in):
+    css = (Path(__file__).resolve().parents[1] / "app/static/style.css").read_text()
+    phone = css[css.rindex("@media (max-width: 700px)"):]
+    assert "header.top .logout" in phone and "flex-wrap: wrap" in phone
+
+
+# --- ticket page: why threaded, folded quotes, inline images, follow-ups ---------------
+
+def test_reply_shows_why_threaded_and_folds_quoted_text(logged_in):
+    ticket = outage()
+    ack = outbox(ticket)[0]
+    ingest(mail("Re: VPN is down", "Still broken.\n\nOn Mon, 1 Jan 2024, Support wrote:\n"
+                "> We are on it.\n> Regards\n", in_reply_to=ack.message_id))
+    ticket = fresh(ticket)
+    reply = ticket.messages[-1]
+    assert reply.threaded_by and reply.full_text != reply.body_text
+    html = logged_in.get(f"/tickets/{ticket.ref}").get_data(as_text=True)
+    assert f'<p class="threaded-by">Threaded by {escape(reply.threaded_by)}</p>' in html
+    assert "<pre class=\"body\">Still broken.</pre>" in html
+    assert "<summary>Show quoted text</summary>" in html and "&gt; We are on it." in html
+    assert html.count("<summary>Show quoted text</summary>") == 1  # not for the first message
+
+
+def inline_image_mail(image_type: str = "png") -> bytes:
+    from email.message import EmailMessage
+
+    msg = EmailMessage()
+    msg["From"], msg["To"] = "Pat Reporter <pat@example.com>", "support@example.org"
+    msg["Subject"], msg["Message-ID"] = "Error screen", f"<inline-{image_type}@example.com>"
+    msg.set_content("The screen shows this error.")
+    msg.add_alternative('<p>The screen shows <img src="cid:shot@example.com"></p>',
+                        subtype="html")
+    msg.get_payload()[1].add_related(b"\x89PNG\r\n\x1a\nfake", maintype="image",
+                                     subtype=image_type, cid="<shot@example.com>",
+                                     filename=f"shot.{image_type}")
+    return bytes(msg)
+
+
+def test_inline_images_show_in_the_message_and_are_served_safely(logged_in):
+    ticket = ingest(inline_image_mail("png"))
+    att = ticket.messages[0].attachments[0]
+    assert att.inline and att.content_id
+    html = logged_in.get(f"/tickets/{ticket.ref}").get_data(as_text=True)
+    assert f'<img src="/attachments/{att.id}/image"' in html
+    assert '<ul class="attachments">' not in html  # not listed as a file as well
+    image = logged_in.get(f"/attachments/{att.id}/image")
+    assert image.status_code == 200 and image.mimetype == "image/png"
+    assert image.data.startswith(b"\x89PNG")
+    assert image.headers["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in image.headers["Content-Security-Policy"]
+
+
+def test_inline_svg_stays_a_download(logged_in):
+    ticket = ingest(inline_image_mail("svg+xml"))
+    att = ticket.messages[0].attachments[0]
+    html = logged_in.get(f"/tickets/{ticket.ref}").get_data(as_text=True)
+    assert "<img" not in html and f'href="/attachments/{att.id}"' in html
+    assert logged_in.get(f"/attachments/{att.id}/image").status_code == 404
+    plain = ingest(mail("Log", "attached", attachment=("a.png", "image/png", b"\x89PNG")))
+    listed = plain.messages[0].attachments[0]
+    assert not listed.inline
+    assert logged_in.get(f"/attachments/{listed.id}/image").status_code == 404
+
+
+def test_follow_up_link_and_confirmed_classification_label(logged_in):
+    first, second = outage(), vague()
+    second.follow_up_of_id = first.id
+    db.session.commit()
+    html = logged_in.get(f"/tickets/{second.ref}").get_data(as_text=True)
+    assert f'Follow-up of <a href="/tickets/{first.ref}">{first.ref}</a>' in html
+    assert "At intake the classifier said:" not in html
+    logged_in.post(f"/tickets/{second.ref}/cls", data={
+        "kind": "incident", "impact": "2", "urgency": "2", "service": ""})
+    html = logged_in.get(f"/tickets/{fresh(second).ref}").get_data(as_text=True)
+    assert "At intake the classifier said:" in html
+
+
+# --- outbox: monospace body, retry ----------------------------------------------------
+
+def test_outbox_body_is_monospace(logged_in):
+    mail_row = outbox(outage())[0]
+    html = logged_in.get(f"/outbox/{mail_row.id}").get_data(as_text=True)
+    assert '<pre class="body mono">' in html
+    css = (Path(__file__).resolve().parents[1] / "app/static/style.css").read_text()
+    assert re.search(r"pre\.mono \{[^}]*font-family: ui-monospace", css)
+
+
+def test_retry_dead_mail_queues_and_sends_it_again(logged_in, app, agent):
+    from tests.smtp_sink import SmtpSink
+
+    ticket = outage()
+    mail_row = outbox(ticket)[0]
+    captured = logged_in.post(f"/outbox/{mail_row.id}/retry", follow_redirects=True)
+    assert "only dead or failed mail can be retried" in captured.get_data(as_text=True)
+    mail_row.state, mail_row.attempts, mail_row.last_error = "dead", 3, "OSError: refused"
+    db.session.commit()
+    assert f'action="/outbox/{mail_row.id}/retry"' in logged_in.get("/outbox").get_data(
+        as_text=True)
+    with SmtpSink() as sink:
+        app.config["OUTBOUND_SMTP"] = sink.address
+        response = logged_in.post(f"/outbox/{mail_row.id}/retry", follow_redirects=True)
+    assert f"Mail #{mail_row.id} queued again." in response.get_data(as_text=True)
+    db.session.expire_all()
+    mail_row = outbox(ticket)[0]
+    assert (mail_row.state, mail_row.attempts, mail_row.last_error) == ("sent", 1, None)
+    assert [rcpts for rcpts, _ in sink.handler.messages] == [["pat@example.com"]]
+    [retry] = events(ticket, "mail_retry")
+    assert (retry.actor, retry.old, retry.new) == (agent.email, "dead", "queued")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import uuid
 
@@ -17,7 +18,8 @@ FIELDS = ("name", "email", "service", "summary", "description", "affected", "can
 
 
 def answers(**extra) -> dict:
-    data = {"nonce": uuid.uuid4().hex, "name": "Robin Reporter", "email": "Robin@Example.com", "service": "VPN",
+    data = {"nonce": uuid.uuid4().hex,
+            "name": "Robin Reporter", "email": "Robin@Example.com", "service": "VPN",
             "summary": "Cannot connect", "description": "The client says the tunnel failed.",
             "affected": "just_me", "can_work": "yes"}
     data.update(extra)
@@ -142,3 +144,49 @@ def test_too_large_upload_gets_a_readable_page(app_factory):
         assert response.status_code == 413
         assert "too large" in response.get_data(as_text=True)
         assert count(IntakeItem) == 0
+
+
+def nonce_in(html: str) -> str:
+    return re.search(r'name="nonce" type="hidden" value="([0-9a-f]{32})"', html).group(1)
+
+
+def test_each_page_load_carries_a_fresh_nonce(client):
+    first, second = (nonce_in(client.get("/report").get_data(as_text=True)) for _ in "ab")
+    assert first != second
+
+
+def test_sending_the_same_page_twice_makes_one_ticket(client):
+    nonce = nonce_in(client.get("/report").get_data(as_text=True))
+    pages = [submit(client, nonce=nonce).get_data(as_text=True) for _ in range(2)]
+    ticket = only_ticket()
+    assert all(f'id="ticket-ref">{ticket.ref}<' in html for html in pages)
+    assert count(IntakeItem) == 1 and count(OutboxMail) == 1
+    raw = db.session.scalars(select(IntakeItem.raw)).one()
+    assert nonce in raw.decode()
+    submit(client)  # another page load is another report
+    assert count(Ticket) == 2
+
+
+@pytest.mark.parametrize("nonce", [None, "", "x" * 32, "A" * 32, "0" * 31, "0" * 33])
+def test_missing_or_forged_nonce_stores_nothing(client, nonce):
+    data = answers()
+    if nonce is None:
+        del data["nonce"]
+    else:
+        data["nonce"] = nonce
+    response = client.post("/report", data=data, content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "too old to send" in html
+    assert nonce_in(html) != nonce  # a fresh one to send again with
+    assert count(IntakeItem) == 0
+
+
+@pytest.mark.parametrize(("sent", "kept"), [("../../etc/cron.d/x", "x"),
+                                            ("..\\..\\win.ini", "win.ini")])
+def test_upload_names_lose_their_path(client, sent, kept):
+    data = answers(attachment=(io.BytesIO(b"content"), sent, "application/octet-stream"))
+    client.post("/report", data=data, content_type="multipart/form-data")
+    [attachment] = only_ticket().messages[0].attachments
+    assert attachment.filename == kept
+    stored = json.loads(db.session.scalars(select(IntakeItem.raw)).one())
+    assert stored["attachment"]["filename"] == kept  # the raw item never had the path
