@@ -9,8 +9,8 @@ import click
 from flask import Flask
 
 from app.cli import prepare_database
-from app.jobs import runner
-from app.recovery import requeue_pending
+from app.jobs import InProcessRunner, runner
+from app.recovery import join_runners, requeue_pending
 
 
 def run_all(app: Flask, *, web: bool, smtp: bool, poll: bool, jobs: bool) -> None:
@@ -36,11 +36,18 @@ def run_all(app: Flask, *, web: bool, smtp: bool, poll: bool, jobs: bool) -> Non
 
 
 def _start_jobs(app: Flask):
+    """Start the runner; in-process runners first join the others (see app.recovery)."""
     with app.app_context():
         jobs = runner()
+        leave = join_runners() if isinstance(jobs, InProcessRunner) else (lambda: None)
         jobs.start()
         requeue_pending()
-    return jobs.stop
+
+    def stop():
+        jobs.stop()
+        leave()
+
+    return stop
 
 
 def _start_smtp(app: Flask):
