@@ -153,6 +153,10 @@ def test_reporter_and_agent_flows(page, tmp_path):
     assert page.text_content("h1") == "Intake"
     shot(page, "09-intake")
     assert ref in page.text_content("table.list")
+    page.click("table.list tbody tr >> text='open'")
+    page.wait_for_url(re.compile(r"/intake/\d+$"))
+    assert "Stored form" in page.text_content("main") and page.is_visible("pre.raw")
+    shot(page, "09-intake-item")
 
     page.click("header.top nav >> text='Services'")
     shot(page, "10-admin-services")
@@ -163,4 +167,6 @@ def test_reporter_and_agent_flows(page, tmp_path):
     page.set_viewport_size({"width": 390, "height": 844})  # a phone
     page.goto(f"/tickets/{ref}")
     shot(page, "11-ticket-phone")
+    logout = page.locator("header.top .logout button").bounding_box()
+    assert logout["x"] >= 0 and logout["x"] + logout["width"] <= 390  # not clipped
     assert page.problems == [], page.problems  # no CSP violations, no script errors
