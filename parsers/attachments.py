@@ -57,8 +57,9 @@ def _shorten(name: str) -> str:
 
 
 def safe_filename(name: str | None, index: int, content_type: str) -> str:
-    """Return a storable name: last path part only, no controls, never empty."""
-    name = (name or "").replace("\\", "/").split("/")[-1]
+    """Return a storable name: NFC, last path part only, no controls, never empty."""
+    # NFC: macOS mailers send decomposed names; stored text is always NFC.
+    name = unicodedata.normalize("NFC", name or "").replace("\\", "/").split("/")[-1]
     name = "".join(ch for ch in name if unicodedata.category(ch) not in {"Cc", "Cf", "Cs"})
     name = _UNSAFE.sub("_", name).strip().lstrip(".").strip()
     if not name:

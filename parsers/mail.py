@@ -12,6 +12,7 @@ It takes no decision about tickets and imports nothing from `app`/`intake`.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import replace
 from datetime import UTC, datetime
 from email import policy
@@ -23,10 +24,14 @@ from parsers.charsets import clean_text, decode_header
 from parsers.html_text import html_to_text
 from parsers.mime_walk import walk
 from parsers.quotes import strip_quotes
+from parsers.rawinfo import message_ids
 from parsers.submission import Address, Attachment, Submission
 
 _WORD = re.compile(r"=\?[^?\s]+\?[BbQq]\?[^?]*\?=")
-_ID = re.compile(r"<([^<>]*)>")
+# RFC 5321 4.5.3.1.3: a path is at most 256 octets with its brackets, so a longer
+# "address" can never be delivered to; a display name past a header line is junk.
+MAX_ADDRESS_LENGTH = 254
+MAX_NAME_LENGTH = 200
 _EMAIL = re.compile(r"[^\s<>\"',;:()\[\]@]+@[^\s<>\"',;:()\[\]@]+")
 
 
@@ -85,21 +90,22 @@ def parse_addresses(raw: str, hints: tuple[str, ...] = ()) -> tuple[Address, ...
     found: list[Address] = []
     for name, addr in pairs:
         email = decode_header(_reveal(addr, words), hints).strip().strip("<>").lower()
-        if "@" in email and not any(a.email == email for a in found):
+        if _usable(email) and not any(a.email == email for a in found):
             name = decode_header(_reveal(name, words), hints).strip().strip("\"'").strip()
-            found.append(Address(name, email))
+            found.append(Address(" ".join(name.split())[:MAX_NAME_LENGTH].strip(), email))
     if not found and raw:
         emails = dict.fromkeys(m.lower() for m in _EMAIL.findall(decode_header(raw, hints)))
-        found = [Address("", email) for email in emails]
+        found = [Address("", email) for email in emails if _usable(email)]
     return tuple(found)
+
+
+def _usable(email: str) -> bool:
+    return "@" in email and len(email) <= MAX_ADDRESS_LENGTH
 
 
 def bare_ids(raw: str) -> tuple[str, ...]:
     """Return the message ids in a header, without angle brackets, garbage skipped."""
-    ids = [re.sub(r"\s+", "", m) for m in _ID.findall(raw)]
-    if not ids:
-        ids = [token.strip("<>") for token in re.split(r"[\s,]+", raw) if "@" in token]
-    return tuple(dict.fromkeys(clean_text(i) for i in ids if i))
+    return message_ids(clean_text(raw))
 
 
 def parse_date(raw: str) -> datetime | None:
@@ -127,12 +133,16 @@ def _link_inline_images(html: str | None, atts: list[Attachment]) -> tuple[str |
     return html, linked
 
 
-def _body_text(plain: list[str], html: str | None, tnef: list[str]) -> str:
+def _body_text(plain: list[str], html: str | None, tnef: list[str],
+               calendar: list[str]) -> str:
+    """Choose the text: plain parts, else the HTML, else TNEF, else the invitations."""
     text = "\n\n".join(part.strip("\r\n") for part in plain if part.strip())
     if not text.strip() and html:
         text = html_to_text(html)
     if not text.strip() and tnef:
         text = "\n\n".join(tnef)
+    if not text.strip() and calendar:
+        text = "\n\n".join(calendar)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return clean_text("\n".join(line.rstrip() for line in text.split("\n"))).strip()
 
@@ -142,7 +152,7 @@ def _parse(raw: bytes) -> Submission:
     hints = charset_hints(msg)
     found = walk(msg, hints)
     html, attachments = _link_inline_images("\n".join(found.html) or None, found.attachments)
-    text = _body_text(found.plain, html, found.tnef_text)
+    text = _body_text(found.plain, html, found.tnef_text, found.calendar_text)
     senders = parse_addresses(_raw(msg, "from"), hints) or parse_addresses(
         _raw(msg, "sender"), hints
     )
@@ -164,7 +174,7 @@ def _parse(raw: bytes) -> Submission:
         to=parse_addresses(_raw(msg, "to"), hints),
         cc=parse_addresses(_raw(msg, "cc"), hints),
         date=date,
-        html=clean_text(html) if html else None,
+        html=unicodedata.normalize("NFC", clean_text(html)) if html else None,
         attachments=tuple(attachments),
         headers=first_headers(msg, hints),
         defects=tuple(dict.fromkeys(defects)),

@@ -26,8 +26,10 @@ from parsers.attachments import (
     safe_filename,
     split_uuencoded,
 )
+from parsers.calendar import summary as calendar_summary
 from parsers.charsets import decode_bytes, decode_header
 from parsers.html_text import html_to_text
+from parsers.rawinfo import clip_id
 from parsers.submission import Attachment
 
 _SIGNATURES = frozenset(
@@ -35,6 +37,7 @@ _SIGNATURES = frozenset(
 )
 _TNEF = frozenset({"application/ms-tnef", "application/vnd.ms-tnef"})
 _BODY_TYPES = frozenset({"text/plain", "text/html"})
+_CALENDAR = frozenset({"text/calendar", "application/ics", "text/x-vcalendar"})
 
 
 @dataclass
@@ -44,6 +47,7 @@ class Walk:
     plain: list[str] = field(default_factory=list)
     html: list[str] = field(default_factory=list)
     tnef_text: list[str] = field(default_factory=list)
+    calendar_text: list[str] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
     defects: list[str] = field(default_factory=list)
     hints: tuple[str, ...] = ()
@@ -113,7 +117,9 @@ def _alternative(children: list[Message], state: Walk, *, related: bool) -> None
     for child, sub in walks:
         state.defects.extend(sub.defects)
         state.tnef_text.extend(sub.tnef_text)
-        if child.is_multipart():
+        state.calendar_text.extend(sub.calendar_text)
+        # An invitation is one of the alternatives (Outlook): keep it as a file too.
+        if child.is_multipart() or child.get_content_type() in _CALENDAR:
             for att in sub.attachments:
                 state.attach(att.filename, att.content_type, att.content,
                              content_id=att.content_id, inline=att.inline)
@@ -137,6 +143,9 @@ def _leaf(part: Message, ctype: str, state: Walk, *, related: bool, force: bool)
     if ctype in _TNEF or (name or "").lower() == "winmail.dat":
         _tnef(name, ctype, data, state)
         return
+    if ctype in _CALENDAR:
+        _calendar(name, ctype, data, _charset(part), state)
+        return
     if ctype.startswith("multipart/"):
         repaired = reparse_multipart(ctype, data)
         if repaired is not None:
@@ -156,7 +165,7 @@ def _leaf(part: Message, ctype: str, state: Walk, *, related: bool, force: bool)
         for filename, content in files:
             state.attach(filename, guess_type(filename), content)
         return
-    cid = decode_header(str(part.get("content-id") or "")).strip("<> ") or None
+    cid = clip_id(decode_header(str(part.get("content-id") or "")).strip("<> ")) or None
     inline = bool(cid) and disposition != "attachment" and (related or disposition == "inline")
     state.attach(name, ctype, data, content_id=cid, inline=inline)
 
@@ -196,3 +205,12 @@ def _tnef(name: str | None, ctype: str, data: bytes, state: Walk) -> None:
         state.tnef_text.append(body)
     for filename, content in files:
         state.attach(filename, guess_type(filename), content)
+
+
+def _calendar(name: str | None, ctype: str, data: bytes, charset: str | None,
+              state: Walk) -> None:
+    """Keep an invitation as `invite.ics` and note what, when and where for the text."""
+    described = calendar_summary(decode_bytes(data, charset))
+    if described:
+        state.calendar_text.append(described)
+    state.attach(name or "invite.ics", ctype, data)

@@ -10,6 +10,7 @@ import re
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 
+_SURROGATES = re.compile("[\ud800-\udfff]")
 # Headers that change when the same message travels another way (relays, mailbox
 # delivery, IMAP and SMTP copies) and so must not count toward its identity.
 TRACE_HEADERS = frozenset({
@@ -20,7 +21,11 @@ TRACE_HEADERS = frozenset({
     "x-virus-scanned", "x-ms-exchange-organization-scl", "status", "x-status", "x-uid",
     "x-keywords", "lines", "content-length", "x-mozilla-status", "x-mozilla-status2",
 })
-_ID = re.compile(r"<([^<>\s]+)>")
+_ID = re.compile(r"<([^<>]*)>")
+# RFC 5322 sets no length for a msg-id, but every id we keep ends up in a header
+# line of ours (In-Reply-To, References) and in a bounded database column. Longer
+# ids are shortened the same way wherever they appear, so threading still works.
+MAX_ID_LENGTH = 250
 
 
 def split_raw(raw: bytes) -> tuple[bytes, bytes]:
@@ -33,14 +38,32 @@ def split_raw(raw: bytes) -> tuple[bytes, bytes]:
 
 
 def header_message_id(raw: bytes) -> str | None:
-    """Return the Message-ID without angle brackets, or None when missing or empty."""
+    """Return the first Message-ID without angle brackets, or None when missing or empty."""
     headers = BytesHeaderParser(policy=compat32).parsebytes(split_raw(raw)[0] + b"\n\n")
-    value = str(headers.get("Message-ID", "") or "").strip()
-    match = _ID.search(value)
-    if match:
-        return match.group(1)[:990]
-    value = value.strip("<> \t")
-    return value[:990] or None
+    ids = message_ids(str(headers.get("Message-ID", "") or ""))
+    return ids[0] if ids else None
+
+
+def message_ids(value: str) -> tuple[str, ...]:
+    """Return the ids in a Message-ID/In-Reply-To/References value, bare and bounded.
+
+    Tolerates what real mail does: ids without angle brackets, folding or spaces
+    inside the brackets, several ids, comments and garbage between them.
+    """
+    value = value.replace("\x00", "")
+    ids = [re.sub(r"\s+", "", m) for m in _ID.findall(value)]
+    if not ids:
+        ids = [token.strip("<>") for token in re.split(r"[\s,]+", value) if "@" in token]
+    return tuple(dict.fromkeys(clip_id(i) for i in ids if i))
+
+
+def clip_id(msg_id: str) -> str:
+    """Shorten an over-long id to MAX_ID_LENGTH: a digest of it, then its tail (domain)."""
+    msg_id = _SURROGATES.sub("\ufffd", msg_id)
+    if len(msg_id) <= MAX_ID_LENGTH:
+        return msg_id
+    digest = hashlib.sha256(msg_id.encode("utf-8")).hexdigest()[:40]
+    return f"{digest}~{msg_id[-(MAX_ID_LENGTH - len(digest) - 1):]}"
 
 
 def content_fingerprint(raw: bytes) -> str:

@@ -259,3 +259,76 @@ def test_binary_junk_is_not_a_body() -> None:
 def test_wrong_boundary_is_recovered() -> None:
     sub = parse_mail((PEERS / "mail-parser" / "mail_malformed_3").read_bytes())
     assert "Problemas para visualizar" in sub.text and "Content-Type" not in sub.text
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("<a@b>", ("a@b",)),
+        ("a@b", ("a@b",)),  # no angle brackets
+        ("<a b@c>", ("ab@c",)),  # a space inside (broken clients)
+        ("<a@b>\r\n <c@d>", ("a@b", "c@d")),  # several ids, folded
+        ("<" + "x" * 2000 + "@example.com>", None),  # longer than any header line
+    ],
+)
+def test_odd_message_ids_are_bare_bounded_and_agree_with_storage(header, expected) -> None:
+    from parsers.rawinfo import MAX_ID_LENGTH, header_message_id
+
+    ids = bare_ids(header)
+    if expected is not None:
+        assert ids == expected
+    assert ids and all(len(i) <= MAX_ID_LENGTH for i in ids)
+    raw = f"Message-ID: {header}\r\nFrom: a@example.com\r\n\r\nx".encode()
+    assert header_message_id(raw) == parse_mail(raw).message_id == ids[0]
+    if expected is None:
+        assert ids[0].endswith("@example.com")  # the domain survives the shortening
+
+
+def test_over_long_addresses_are_dropped_and_names_cut() -> None:
+    raw = ('From: "' + "N" * 600 + '" <a@example.com>\r\nCc: ' + "w" * 300
+           + "@example.com, ok@example.com\r\n\r\nx").encode()
+    sub = parse_mail(raw)
+    assert sub.sender is not None and sub.sender.email == "a@example.com"
+    assert len(sub.sender.name) == 200
+    assert [a.email for a in sub.cc] == ["ok@example.com"]
+
+
+INVITE = (b"BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nBEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\n"
+          b"END:VTIMEZONE\r\nBEGIN:VEVENT\r\nSUMMARY:Printer review\\, floor 3\r\n"
+          b"DTSTART;TZID=Europe/Berlin:20240603T090000\r\nLOCATION:Room B2\r\n"
+          b" (east wing)\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+INVITE_TEXT = ("Calendar invitation: Printer review, floor 3\n"
+               "When: 2024-06-03 09:00 (Europe/Berlin)\nWhere: Room B2(east wing)")
+
+
+def test_bare_calendar_invite_is_kept_and_described() -> None:
+    raw = (b"From: a@example.com\r\nSubject: Invitation\r\n"
+           b"Content-Type: text/calendar; method=REQUEST; charset=utf-8\r\n\r\n" + INVITE)
+    sub = parse_mail(raw)
+    assert sub.text == INVITE_TEXT
+    assert [(a.filename, a.content) for a in sub.attachments] == [("invite.ics", INVITE)]
+
+
+def test_outlook_invite_alternative_keeps_the_ics_and_its_own_text() -> None:
+    raw = (b"From: a@example.com\r\nSubject: Invitation\r\nMIME-Version: 1.0\r\n"
+           b"Content-Type: multipart/alternative; boundary=A\r\n\r\n"
+           b"--A\r\nContent-Type: text/plain\r\n\r\n\r\n"
+           b"--A\r\nContent-Type: text/calendar; method=REQUEST\r\n\r\n" + INVITE + b"--A--\r\n")
+    sub = parse_mail(raw)
+    assert sub.text == INVITE_TEXT
+    assert [a.filename for a in sub.attachments] == ["invite.ics"]
+    with_text = raw.replace(b"text/plain\r\n\r\n\r\n", b"text/plain\r\n\r\nSee you there.\r\n")
+    assert parse_mail(with_text).text == "See you there."
+
+
+def test_decomposed_attachment_names_and_html_are_stored_nfc() -> None:
+    from urllib.parse import quote
+
+    nfd = unicodedata.normalize("NFD", "Prüfbericht März.pdf")
+    raw = ("From: a@example.com\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B"
+           "\r\n\r\n--B\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>" + nfd + "</p>\r\n"
+           "--B\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; "
+           "filename*=utf-8''" + quote(nfd) + "\r\n\r\n%PDF-1.1\r\n--B--\r\n")
+    sub = parse_mail(raw.encode())
+    assert [a.filename for a in sub.attachments] == ["Prüfbericht März.pdf"]
+    assert sub.html is not None and unicodedata.is_normalized("NFC", sub.html)
