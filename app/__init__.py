@@ -57,6 +57,13 @@ def _engine_options(url: str) -> dict:
         # A busy timeout lets the SMTP thread, the job thread and the web threads share
         # one SQLite file; writers queue instead of failing at once.
         return {"connect_args": {"timeout": 15}}
+    if url.startswith("postgresql"):
+        # Pre-ping replaces pooled connections a restart or a cut closed. A server that
+        # never answers (hung, or a route dropping packets) would make libpq wait forever
+        # to connect and ~15 minutes on an unacknowledged send: bound both, so the SMTP
+        # edge answers 451 in seconds and the sender's MTA retries later.
+        return {"pool_pre_ping": True,
+                "connect_args": {"connect_timeout": 10, "tcp_user_timeout": 15_000}}
     return {"pool_pre_ping": True}
 
 

@@ -2,8 +2,9 @@
 
 Lets a test make a shared server (the machine's PostgreSQL) unreachable for the app
 alone: `cut()` closes every forwarded connection and the listening socket, so new
-connections are refused as if the server were down; `restore()` listens again on
-the same port. The real server is never touched.
+connections are refused as if the server were down; `stall()` accepts new
+connections but never answers, like a hung server or a route that drops packets;
+`restore()` forwards again on the same port. The real server is never touched.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ class TcpProxy:
         self._lock = threading.Lock()
         self._sockets: set[socket.socket] = set()
         self._listener: socket.socket | None = None
+        self._stalled = False
         self.port = self._listen(0)
 
     def __enter__(self) -> TcpProxy:
@@ -36,8 +38,17 @@ class TcpProxy:
         for sock in ([listener] if listener else []) + list(doomed):
             _close(sock)
 
+    def stall(self) -> None:
+        """Close live connections, then accept new ones and never say a word."""
+        self.cut()
+        self._stalled = True
+        self._listen(self.port)
+
     def restore(self) -> None:
-        """Listen again on the same port (nothing to do when not cut)."""
+        """Forward again on the same port (nothing to do when already forwarding)."""
+        if self._stalled:
+            self.cut()
+            self._stalled = False
         if self._listener is None:
             self._listen(self.port)
 
@@ -57,6 +68,10 @@ class TcpProxy:
                 client, _ = listener.accept()
             except OSError:  # closed by cut()
                 return
+            if self._stalled:
+                with self._lock:
+                    self._sockets.add(client)
+                continue
             try:
                 upstream = socket.create_connection(self.target, timeout=5)
             except OSError:

@@ -135,3 +135,21 @@ def test_database_outage_answers_451_and_the_retry_lands_once(gateway):
         assert landed(query, message_id)[0][2] == 1  # one ticket, one acknowledgement
     assert query("SELECT count(*) FROM intake_item") == [(3,)]
     assert query("SELECT count(*) FROM ticket") == [(3,)]
+
+
+def test_a_database_that_never_answers_still_gets_a_451_in_time(gateway):
+    """A hung server or a route that drops packets: libpq would wait forever to connect."""
+    port, proxy, query = gateway
+    message_id = f"stalled.{uuid.uuid4().hex}@mail.example.com"
+    raw = make_mail("Printer offline", "The printer on floor 3 is offline.",
+                    message_id=f"<{message_id}>")
+    proxy.stall()
+    with smtplib.SMTP("127.0.0.1", port, timeout=60) as smtp:
+        started = time.monotonic()
+        code, reply = deliver(smtp, raw)
+        assert code == 451, reply
+        assert time.monotonic() - started < 30
+        proxy.restore()
+        smtp.rset()
+        assert deliver(smtp, raw)[0] == 250
+    wait_ticketed(query, message_id)
