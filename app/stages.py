@@ -12,6 +12,7 @@ from dataclasses import replace
 from flask import current_app
 from sqlalchemy import select
 
+from app import classifier_model
 from app.correlate import Match, find_ticket
 from app.extensions import db
 from app.models import IntakeItem, Service
@@ -67,9 +68,11 @@ def classify(sub: Submission) -> tuple[Address | None, Classification]:
     reporter, _ = extract_reporter(sub, frozenset(current_app.config["RELAY_SENDERS"]))
     services = db.session.scalars(select(Service).where(Service.active.is_(True))).all()
     catalogue = [ServiceEntry(s.name, s.alias_list) for s in services]
+    model = classifier_model.current_model()
     cls = classify_rules(sub, catalogue, current_app.config["CATEGORIES"],
-                         review_below=float(current_app.config["REVIEW_CONFIDENCE"]))
-    return reporter, cls
+                         review_below=float(current_app.config["REVIEW_CONFIDENCE"]),
+                         voters=classifier_model.voters(model))
+    return reporter, replace(cls, version=classifier_model.version_of(model))
 
 
 def watchers(sub: Submission, reporter: Address | None) -> list[Address]:

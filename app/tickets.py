@@ -44,7 +44,7 @@ def open_ticket(sub: Submission, cls: Classification, reporter: Address | None,
         reporter_name=reporter.name if reporter else "",
         reporter_email=reporter.email if reporter else "",
         needs_review=cls.needs_review, confidence=round(cls.confidence, 3),
-        reasons=list(cls.reasons), classifier_version=CLASSIFIER_VERSION,
+        reasons=list(cls.reasons), classifier_version=cls.version or CLASSIFIER_VERSION,
     )
     db.session.add(ticket)
     db.session.flush()
@@ -53,7 +53,7 @@ def open_ticket(sub: Submission, cls: Classification, reporter: Address | None,
     audit.record("classified", ticket=ticket, intake_id=intake_id, kind=cls.kind,
                  confidence=cls.confidence, service=cls.service, impact=cls.impact,
                  urgency=cls.urgency, category=cls.category, reasons=list(cls.reasons),
-                 version=CLASSIFIER_VERSION)
+                 version=ticket.classifier_version)
     audit.record("prioritised", ticket=ticket, intake_id=intake_id, new=ticket.priority,
                  impact=cls.impact, urgency=cls.urgency, matrix=MATRIX_VERSION)
     add_inbound(ticket, sub, intake_id)

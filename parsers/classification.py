@@ -54,3 +54,4 @@ class Classification:
     reasons: tuple[str, ...]
     needs_review: bool
     missing: tuple[str, ...] = ()  # required fields that could not be determined
+    version: str = ""  # which classifier decided (rules, model version), set by the caller

@@ -62,7 +62,8 @@ KIND_RULES: tuple[Rule, ...] = (
          r"recogni[sz]e|charge|turn on|respond|sync|connect|load|open|print|start|boot|arrive)"),
     Rule("slowness and degradation", 1.5, r"slow(?:ly|ness)?|sluggish|lag(?:gy|ging)?|"
          r"intermittent(?:ly)?|time[ds]? ?out|drops?(?: out)?|dropping|cuts? out|"
-         r"disconnect(?:s|ed|ing)?|flicker(?:s|ing)?|distorted|garbled|poor quality|noisy"),
+         r"disconnect(?:s|ed|ing)?|flicker(?:s|ing)?|distorted|garbled|poor quality|noisy|"
+         r"choppy|crackl(?:es|ing)|break(?:s|ing)? up"),
     Rule("physical damage", 2.0, r"leak(?:s|ing)?|flood(?:ed|ing)?|dripping|smoke|burning smell|"
          r"power cut|no power|blackout|overheat(?:s|ing)?|too (?:hot|cold|warm)|"
          r"\d+ degrees|cracked|smashed|spill(?:ed|t)|"

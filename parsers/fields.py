@@ -30,7 +30,8 @@ FUZZY_CUTOFF = 0.85
 SCOPE_RULES: tuple[tuple[int, Rule], ...] = (
     (3, Rule("one person only", 0, r"just me|only me|only (?:i|my)|only affects me|"
              r"everyone else (?:is|seems) (?:fine|ok)", negatable=False)),
-    (1, Rule("whole site", 0, r"everyone|everybody|all (?:users|staff|employees|of us)|"
+    (1, Rule("whole site", 0, r"everyone|everybody|all (?:users|staff|employees)|all of us(?! in)|"
+             r"all (?:[\w-]+ ){1,3}in the (?:[\w-]+ )?(?:office|building|site)|"
              r"(?:nobody|no one)(?: [\w']+){0,3} (?:can|is able)|"
              r"(?:whole|entire) (?:site|building|floor|office|company)|"
              r"company-?wide|site-?wide|all (?:sites|offices|branches)")),
@@ -49,8 +50,12 @@ URGENCY_RULES: tuple[tuple[int, Rule], ...] = (
              r"(?:by|due|needed|before|deadline|starts?|starting) today|"
              r"(?:with)?in (?:the next |an |one |two |\d+ )?(?:hours?|minutes)|"
              r"by (?:noon|lunch|end of (?:the )?day|eod|cob)|(?:customers?|clients?) "
-             r"(?:are )?waiting")),
-    (2, Rule("degraded or soon", 0, r"degraded|slow(?:ly|ness)?|workaround|tomorrow|this week|"
+             r"(?:are )?waiting|(?:customers?|clients?) (?:can't|cannot|are unable to) \w+|"
+             r"(?:closes?|closing|due|deadline|ends?) today|need(?:ed)? (?:[\w']+ ){0,4}now|"
+             r"(?:presentation|meeting|call|demo|deadline) (?:at|in) \d[\w:]*|"
+             r"(?:can't|cannot|unable to) (?:[\w']+ ){0,3}anything")),
+    (2, Rule("degraded or soon", 0, r"degraded|slow(?:ly|ness)?|sluggish|stutter\w*|workaround|"
+             r"tomorrow|this week|"
              r"by (?:monday|tuesday|wednesday|thursday|friday)|intermittent(?:ly)?|soon|"
              r"annoying|partially")),
 )

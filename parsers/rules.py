@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 
 # A negation directly before the match, at most one word in between and no
 # punctuation: "no error", "not really slow"; but not "can't print, error".
-_NEGATED = re.compile(r"(?:\bno|\bnot|n't|\bnever|\bwithout|\bno longer)\s+(?:[\w']+\s+)?$")
+_NEGATED = re.compile(
+    r"(?:\bno|\bnot|n't|\bnever|\bnothing|\bwithout|\bno longer)\s+(?:[\w']+\s+)?$"
+)
 
 
 def words(pattern: str) -> re.Pattern[str]:
