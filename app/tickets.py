@@ -11,7 +11,7 @@ import hashlib
 from flask import current_app
 from sqlalchemy import select
 
-from app import audit, lifecycle
+from app import audit, learning, lifecycle
 from app.extensions import db
 from app.models import (
     Agent,
@@ -110,6 +110,7 @@ def confirm_classification(ticket: Ticket, agent: Agent, kind: str, impact: int,
     if kind not in lifecycle.KINDS or impact not in (1, 2, 3) or urgency not in (1, 2, 3):
         raise ValueError("kind, impact or urgency out of range")
     corrected = (kind, impact, urgency) != (ticket.kind, ticket.impact, ticket.urgency)
+    learning.record_decision(ticket, kind, actor)  # before the change: it keeps the old kind
     new_status = lifecycle.status_after_kind_change(ticket.kind, kind, ticket.status)
     for field, value in (("kind", kind), ("status", new_status), ("impact", impact),
                          ("urgency", urgency)):

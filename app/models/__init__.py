@@ -6,11 +6,13 @@ from app.models.catalogue import Service
 from app.models.delivery import MailboxStatus, UndeliverableAddress
 from app.models.events import Event
 from app.models.intake import IntakeItem, IntakeState
+from app.models.labelled import LabelledExample
 from app.models.outbox import OutboxMail, OutboxState
 from app.models.ticket import Attachment, Message, MessageKind, MessageRef, Ticket, Watcher
 
 __all__ = [
     "Agent", "ApiToken", "Attachment", "Blob", "Event", "IntakeItem", "IntakeState",
+    "LabelledExample",
     "MailboxStatus", "Message", "MessageKind", "MessageRef", "OutboxMail", "OutboxState",
     "Service", "Ticket", "UndeliverableAddress", "Watcher",
 ]
