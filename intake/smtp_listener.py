@@ -19,6 +19,7 @@ from app.jobs import enqueue_intake
 from app.store import StorageUnavailable, store_raw
 
 log = logging.getLogger(__name__)
+MAX_PATH = 256  # RFC 5321 4.5.3.1.3: a reverse- or forward-path is at most 256 octets
 
 
 def is_intake_address(address: str, intake_addresses: list[str]) -> bool:
@@ -36,7 +37,15 @@ class IntakeHandler:
         self.intake_addresses = app.config["INTAKE_ADDRESSES"]
         self.max_bytes = int(app.config["MAX_MESSAGE_BYTES"])
 
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if len(address) > MAX_PATH:
+            return f"553 5.1.7 Sender address longer than {MAX_PATH} characters"
+        envelope.mail_from, envelope.mail_options = address, list(mail_options)
+        return "250 OK"
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if len(address) > MAX_PATH:
+            return f"553 5.1.3 Recipient address longer than {MAX_PATH} characters"
         if not is_intake_address(address, self.intake_addresses):
             return f"550 5.1.1 <{address}>: no such mailbox here, and we do not relay"
         envelope.rcpt_tos.append(address)

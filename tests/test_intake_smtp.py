@@ -100,3 +100,15 @@ def test_lines_longer_than_rfc_5321_allows_are_still_accepted(listener):
     _, (code, reply) = send(port, raw)
     assert code == 250, reply
     assert db.session.scalar(select(IntakeItem.raw)) == raw
+
+
+def test_over_long_envelope_addresses_are_refused_at_the_edge(listener):
+    _, port = listener
+    with smtplib.SMTP("127.0.0.1", port, timeout=10) as smtp:
+        smtp.ehlo()
+        assert smtp.mail("a" * 300 + "@example.com")[0] == 553  # ours: over RFC 5321's 256
+        assert smtp.mail("a" * 990 + "@example.com")[0] == 500  # aiosmtpd: command too long
+        smtp.rset()
+        assert smtp.mail("ravi.menon@example.com")[0] == 250
+        assert smtp.rcpt("support+" + "x" * 300 + "@example.org")[0] == 553
+    assert db.session.scalar(select(func.count(IntakeItem.id))) == 0
