@@ -149,3 +149,6 @@ def healthz():
     ok = database == "ok" and all(m["status"] == "ok" for m in mailboxes)
     body = {"status": "ok" if ok else "degraded", "database": database, "mailboxes": mailboxes}
     return jsonify(body), 200 if database == "ok" else 503
+
+
+from app import classifier_api  # noqa: E402,F401  (registers /api/v1/classifier/stats)

@@ -88,3 +88,29 @@ def test_train_command_reports_before_and_after(app) -> None:
     assert result.exit_code == 0, result.output
     assert "macro-F1 before:" in result.output and "macro-F1 after:" in result.output
     assert "the active model" in result.output
+
+
+def test_review_inbox_orders_by_confidence_and_confirms_in_one_click(logged_in) -> None:
+    sure, unsure = ticket(confidence=0.58), ticket(confidence=0.51)
+    db.session.commit()
+    page = logged_in.get("/review").get_data(as_text=True)
+    assert page.index(unsure.ref) < page.index(sure.ref)
+    response = logged_in.post(f"/review/{unsure.ref}", data={"kind": "incident",
+                                                             "action": "confirm"})
+    assert response.status_code == 302
+    logged_in.post(f"/review/{sure.ref}", data={"kind": "service_request",
+                                                "action": "override"})
+    assert not db.session.get(Ticket, unsure.id).needs_review
+    assert db.session.get(Ticket, sure.id).kind == "service_request"
+    assert "50%" in logged_in.get("/review").get_data(as_text=True)
+
+
+def test_stats_api_gives_the_override_rate(app, agent, client) -> None:
+    from app.accounts import create_token
+
+    tickets.confirm_classification(ticket(), agent, "service_request", 3, 3)
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {create_token(agent.email)}"}
+    body = client.get("/api/v1/classifier/stats", headers=headers).get_json()
+    assert body["decisions"] == 1 and body["override_rate"] == 1.0
+    assert body["version"].startswith("rules-1+kind-") and body["weeks"][0]["overrides"] == 1

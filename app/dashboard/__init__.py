@@ -4,4 +4,10 @@ from flask import Blueprint
 
 bp = Blueprint("dashboard", __name__)
 
-from app.dashboard import intake_views, outbox_views, queue, ticket_views  # noqa: E402,F401
+from app.dashboard import (  # noqa: E402,F401
+    intake_views,
+    outbox_views,
+    queue,
+    review_views,
+    ticket_views,
+)
