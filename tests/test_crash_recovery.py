@@ -125,7 +125,7 @@ def test_sigkill_mid_mailbox_then_restart_gives_one_ticket_per_mail(app_factory,
             left = crash_with_work_in_flight(env, log)
             second = start_poller(env, log)
             try:
-                wait_until(lambda: states() == {IntakeState.TICKETED: MAILS}, 150, "every mail")
+                wait_until(lambda: states() == {IntakeState.TICKETED: MAILS}, 300, "every mail")
             finally:
                 second.send_signal(signal.SIGINT)
                 second.wait(30)
