@@ -77,6 +77,18 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (auth_bp, dashboard_bp, admin_bp, report_bp, api_bp):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)
+    _register_comms(app)
+
+
+def _register_comms(app: Flask) -> None:
+    """Communication (issue 6): portal, self-service, unsubscribe, and their dashboard pages."""
+    from app.dashboard.comms import bp as comms_bp
+    from app.kb import bp as selfservice_bp
+    from app.portal import bp as portal_bp
+    from app.stakeholders import bp as stakeholders_bp
+
+    for bp in (comms_bp, selfservice_bp, portal_bp, stakeholders_bp):
+        app.register_blueprint(bp)
 
 
 def _security_headers(response):

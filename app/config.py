@@ -38,6 +38,11 @@ DEFAULTS: dict[str, object] = {
     "SUBJECT_PATTERNS": [r"\b(?:INC|REQ)-(\d+)\b", r"\[#(\d+)\]"],
     "REOPEN_DAYS": 14,
     "ACK_LIMIT_PER_HOUR": 5,
+    # Automatic mails one address may get per hour (agents' replies are not counted out).
+    "NOTIFY_LIMIT_PER_HOUR": 20,
+    # The reporter's portal: a signed link in every mail, valid this many days.
+    "PORTAL_ENABLED": True,
+    "PORTAL_LINK_DAYS": 30,
     "REVIEW_CONFIDENCE": 0.6,
     "CATEGORIES": [
         "Hardware", "Software", "Network", "Access", "Email", "Security", "Facilities", "Other",

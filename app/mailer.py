@@ -14,10 +14,14 @@ from email.utils import format_datetime
 from flask import current_app
 from sqlalchemy import update
 
+from app import audit
 from app.extensions import db
-from app.models import OutboxMail, OutboxState
+from app.models import OutboxMail, OutboxState, Ticket
 from app.models.base import utcnow
-from app.notify import from_header
+from app.outbox_writer import from_header, header_safe
+
+# Headers an outbox row may add; anything else in `headers` is ignored.
+EXTRA_HEADERS = frozenset({"List-Unsubscribe", "List-Unsubscribe-Post", "List-Id"})
 
 
 def build_message(mail: OutboxMail) -> EmailMessage:
@@ -27,7 +31,7 @@ def build_message(mail: OutboxMail) -> EmailMessage:
     msg["To"] = ", ".join(mail.to)
     if mail.cc:
         msg["Cc"] = ", ".join(mail.cc)
-    msg["Subject"] = mail.subject
+    msg["Subject"] = header_safe(mail.subject)
     msg["Date"] = format_datetime(mail.created_at)
     msg["Message-ID"] = f"<{mail.message_id}>"
     if mail.in_reply_to:
@@ -39,7 +43,10 @@ def build_message(mail: OutboxMail) -> EmailMessage:
     # RFC 3834: mark machine-sent mail so auto-responders do not answer it.
     if mail.template != "public_reply":
         msg["Auto-Submitted"] = "auto-generated"
-    msg["X-Auto-Response-Suppress"] = "All"
+    msg["X-Auto-Response-Suppress"] = "All"  # Exchange: no out-of-office replies
+    for name, value in (mail.headers or {}).items():
+        if name in EXTRA_HEADERS:
+            msg[name] = header_safe(value)
     msg.set_content(mail.body_text)
     if mail.body_html:
         msg.add_alternative(mail.body_html, subtype="html")
@@ -59,16 +66,30 @@ def send_outbox(outbox_id: int) -> None:
     mail = db.session.get(OutboxMail, outbox_id)
     try:
         _deliver(build_message(mail), mail.to + mail.cc)
-    except (OSError, smtplib.SMTPException) as exc:
-        last = mail.attempts >= int(current_app.config["MAX_ATTEMPTS"])
+    except (OSError, ValueError, smtplib.SMTPException) as exc:
+        last = (mail.attempts >= int(current_app.config["MAX_ATTEMPTS"])
+                or permanent(exc))
         mail.state = OutboxState.DEAD if last else OutboxState.QUEUED
         mail.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        if last:  # dead letter: kept on the Outbox page with its error, for a retry
+            ticket = db.session.get(Ticket, mail.ticket_id) if mail.ticket_id else None
+            audit.record("mail_dead", ticket=ticket, new=mail.message_id, error=mail.last_error,
+                         attempts=mail.attempts, outbox=mail.id)
         db.session.commit()
         if not last:
             raise
         return
     mail.state, mail.sent_at, mail.last_error = OutboxState.SENT, utcnow(), None
     db.session.commit()
+
+
+def permanent(exc: Exception) -> bool:
+    """Tell whether retrying cannot help: a 5xx refusal (RFC 5321 4.2.1) or an unbuildable mail."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code >= 500
+    return isinstance(exc, ValueError)
 
 
 def _deliver(msg: EmailMessage, recipients: list[str]) -> None:

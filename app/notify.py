@@ -1,86 +1,120 @@
 """Outbound notifications, written to the outbox in the caller's transaction.
 
-Each mail carries a Message-ID on our domain, In-Reply-To/References to keep the
-thread, the ticket reference in the subject and the per-ticket reply address, so
-a reporter's answer threads back even when a client drops the headers.
+One function per event; the lifecycle code calls them in the transaction that
+changes the ticket, then `dispatch_queued` after commit. The reporter gets the
+mail with the watchers in Cc; for incidents, the service's stakeholders get their
+own copy with a List-Unsubscribe link. Threading headers, the reply address and
+the subject reference are set in `app.outbox_writer`.
 """
 
 from __future__ import annotations
 
-import re
-import secrets
-from email.utils import formataddr, parseaddr
+from collections.abc import Iterable
 
-from flask import current_app, render_template
 from sqlalchemy import select
 
-from app import audit, delivery, reply_address
+from app import audit, stakeholders
 from app.extensions import db
-from app.models import Message, MessageKind, OutboxMail, OutboxState, Ticket
-from app.priority import priority_label
+from app.mail_recipients import deliverable_syntax, recipients
+from app.models import Message, OutboxMail, OutboxState, Ticket
+from app.outbox_writer import from_header, new_message_id, queue, sender_address
 
-MAX_REFERENCES = 10
-# Just enough to refuse what an SMTP server would: spaces, brackets, no dot in the domain.
-_ADDRESS = re.compile(r"[^@\s<>()\[\],;:\"]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+__all__ = [
+    "acknowledge", "closed", "deliverable_syntax", "dispatch_queued", "from_header",
+    "fulfilled", "major_update", "new_message_id", "public_reply", "recipients",
+    "request_info", "resolved", "sender_address", "status_changed",
+]
 
-
-def deliverable_syntax(address: str) -> bool:
-    """True when an address is well-formed enough to hand to an SMTP relay."""
-    return bool(_ADDRESS.fullmatch(address))
+# A status change with its own wording; any other status gets "status_change".
+STATUS_TEMPLATES = {"on_hold": "request_info", "resolved": "resolved",
+                    "fulfilled": "fulfilled", "closed": "closed"}
 
 
 def acknowledge(ticket: Ticket, inbound: Message) -> OutboxMail | None:
     """Queue the acknowledgement of a new ticket to its reporter."""
-    return _queue(ticket, "acknowledgement", [ticket.reporter_email], [], inbound=inbound)
+    return queue(ticket, "acknowledgement", [ticket.reporter_email], [], inbound=inbound)
 
 
 def public_reply(ticket: Ticket, message: Message) -> OutboxMail | None:
     """Queue an agent's public reply to the reporter, with the watchers in Cc."""
-    cc = [w.email for w in ticket.watchers if w.email != ticket.reporter_email]
-    return _queue(ticket, "public_reply", [ticket.reporter_email], cc, message=message)
+    return queue(ticket, "public_reply", [ticket.reporter_email], _watchers(ticket),
+                 message=message)
 
 
-def recipients(to: list[str], cc: list[str]) -> tuple[list[str], list[str]]:
-    """Drop our own addresses (loops), undeliverable and malformed ones; never leave To empty."""
-    skip = {a.lower() for a in current_app.config["INTAKE_ADDRESSES"]}
-    skip |= delivery.undeliverable([a for a in (*to, *cc) if a])
-    keep = [a for a in dict.fromkeys([*to, *cc])
-            if a and a.lower() not in skip and deliverable_syntax(a)]
-    to_kept = [a for a in keep if a in to] or keep[:1]
-    return to_kept, [a for a in keep if a not in to_kept]
+def status_changed(ticket: Ticket, old: str, new: str, note: str = "") -> list[OutboxMail]:
+    """Queue the mail for a status change (on hold, resolved, fulfilled, closed have their own)."""
+    template = STATUS_TEMPLATES.get(new, "status_change")
+    return _event(ticket, template, old=old, new=new, note=note)
 
 
-def new_message_id(ticket: Ticket) -> str:
-    return f"{ticket.ref.lower()}.{secrets.token_hex(8)}@{current_app.config['MAIL_DOMAIN']}"
+def request_info(ticket: Ticket, question: str) -> list[OutboxMail]:
+    """Queue a request for information to the reporter (the ticket waits on hold)."""
+    return _event(ticket, "request_info", new="on_hold", note=question, public=False)
 
 
-def _queue(ticket: Ticket, template: str, to: list[str], cc: list[str], *,
-           inbound: Message | None = None, message: Message | None = None) -> OutboxMail | None:
-    to, cc = recipients(to, cc)
-    if not to:
-        audit.record("mail_not_sent", ticket=ticket, template=template,
-                     reason="no deliverable recipient")
-        return None
-    thread = _thread_ids(ticket)
-    context = {"ticket": ticket, "inbound": inbound, "message": message,
-               "priority": priority_label(ticket.priority),
-               "public_url": current_app.config["PUBLIC_URL"]}
-    mail = OutboxMail(
-        ticket_id=ticket.id, template=template, to=to, cc=cc,
-        subject=_subject(ticket),
-        body_text=render_template(f"email/{template}.txt", **context),
-        body_html=render_template(f"email/{template}.html", **context),
-        message_id=new_message_id(ticket),
-        in_reply_to=(inbound.message_id if inbound and inbound.message_id else
-                     (thread[-1] if thread else None)),
-        references=_trim(thread), reply_to=reply_address.address_for(ticket.id),
-        state=OutboxState.QUEUED if current_app.config["OUTBOUND_SMTP"] else OutboxState.CAPTURED,
-    )
-    db.session.add(mail)
-    db.session.flush()
-    audit.record("mail_queued", ticket=ticket, new=mail.message_id, template=template,
-                 to=to, cc=cc, state=mail.state)
-    return mail
+def resolved(ticket: Ticket, note: str = "") -> list[OutboxMail]:
+    """Queue the resolution mail ("reply to reopen", portal confirm/reopen)."""
+    return _event(ticket, "resolved", new="resolved", note=note)
+
+
+def fulfilled(ticket: Ticket, note: str = "") -> list[OutboxMail]:
+    """Queue the mail that a service request was fulfilled."""
+    return _event(ticket, "fulfilled", new="fulfilled", note=note)
+
+
+def closed(ticket: Ticket, note: str = "") -> list[OutboxMail]:
+    """Queue the mail that a ticket is closed."""
+    return _event(ticket, "closed", new="closed", note=note)
+
+
+def major_update(parent: Ticket, message: Message | str,
+                 children: Iterable[Ticket] = ()) -> list[OutboxMail]:
+    """Queue a major-incident update: parent's and every child's people, then stakeholders.
+
+    Each child's reporter gets it in the child's own thread, so a reply lands there.
+    """
+    note = message.body_text if isinstance(message, Message) else str(message)
+    sent: set[str] = set()
+    mails = []
+    for ticket in (parent, *children):
+        to = [a for a in [ticket.reporter_email] if a not in sent]
+        cc = [a for a in _watchers(ticket) if a not in sent]
+        sent |= {*to, *cc}
+        mails.append(queue(ticket, "major_update", to, cc, extra={"note": note}))
+    mails += _to_stakeholders(parent, "major_update", {"note": note}, sent, force=True)
+    audit.record("major_update", ticket=parent, new=note[:200],
+                 children=[c.id for c in children])
+    return [m for m in mails if m is not None]
+
+
+def _event(ticket: Ticket, template: str, *, old: str = "", new: str = "", note: str = "",
+           public: bool = True) -> list[OutboxMail]:
+    extra = {"old_status": old.replace("_", " "), "new_status": new.replace("_", " "),
+             "note": note}
+    mail = queue(ticket, template, [ticket.reporter_email], _watchers(ticket), extra=extra)
+    mails = [mail] if mail is not None else []
+    if public:
+        mails += _to_stakeholders(ticket, template, extra,
+                                  set(mail.to + mail.cc) if mail else set())
+    return mails
+
+
+def _to_stakeholders(ticket: Ticket, template: str, extra: dict, skip: set[str],
+                     force: bool = False) -> list[OutboxMail]:
+    """One mail per stakeholder of the ticket's service (incidents only)."""
+    if ticket.service_id is None or (ticket.kind != "incident" and not force):
+        return []
+    mails = []
+    for sub in stakeholders.subscribers(ticket.service_id):
+        if sub.email in skip or sub.email == ticket.reporter_email:
+            continue
+        mails.append(queue(ticket, template, [sub.email], [], extra=extra, role="stakeholder",
+                           unsubscribe=(ticket.service_id, sub.email)))
+    return [m for m in mails if m is not None]
+
+
+def _watchers(ticket: Ticket) -> list[str]:
+    return [w.email for w in ticket.watchers if w.email != ticket.reporter_email]
 
 
 def dispatch_queued(ticket_id: int) -> None:
@@ -91,35 +125,3 @@ def dispatch_queued(ticket_id: int) -> None:
         OutboxMail.ticket_id == ticket_id, OutboxMail.state == OutboxState.QUEUED)).all()
     for outbox_id in ids:
         enqueue_outbox(outbox_id)
-
-
-def _subject(ticket: Ticket) -> str:
-    subject = " ".join(ticket.subject.split())  # no CR/LF from users into headers
-    return f"[{ticket.ref}] {subject}"[:200]
-
-
-def _thread_ids(ticket: Ticket) -> list[str]:
-    """Every Message-ID of the ticket's conversation, oldest first."""
-    inbound = db.session.scalars(
-        select(Message.message_id).where(Message.ticket_id == ticket.id,
-                                         Message.kind == MessageKind.INBOUND,
-                                         Message.message_id.is_not(None)).order_by(Message.id)
-    ).all()
-    outbound = db.session.scalars(
-        select(OutboxMail.message_id).where(OutboxMail.ticket_id == ticket.id)
-        .order_by(OutboxMail.id)
-    ).all()
-    return list(dict.fromkeys([*inbound, *outbound]))
-
-
-def _trim(ids: list[str]) -> list[str]:
-    """Keep the first id and the newest ones, so References never grows unbounded."""
-    return ids if len(ids) <= MAX_REFERENCES else [ids[0], *ids[-(MAX_REFERENCES - 1):]]
-
-
-def sender_address() -> tuple[str, str]:
-    return parseaddr(current_app.config["OUTBOUND_FROM"])
-
-
-def from_header() -> str:
-    return formataddr(sender_address())

@@ -105,11 +105,11 @@ def test_startup_sweep_sends_mail_left_queued_by_a_crash(app_factory):
 
 
 def test_public_reply_html_keeps_the_agents_line_breaks(app):
-    from flask import render_template
-
+    from app import mail_templates
     from app.models import Message, Ticket
+    from app.outbox_writer import mail_context
 
     ticket = db.session.get(Ticket, scenario.ingest(make_mail("Printer", "Offline.")).ticket_id)
-    message = Message(ticket=ticket, kind="public_reply", body_text="Step 1\nStep 2\n\nBye")
-    html = render_template("email/public_reply.html", ticket=ticket, message=message)
-    assert "<p>Step 1<br>Step 2</p>" in html and "<p>Bye</p>" in html
+    message = Message(kind="public_reply", body_text="Step 1\nStep 2\n\nBye <b>")
+    rendered, _ = mail_templates.render("public_reply", mail_context(ticket, message=message))
+    assert "<p>Step 1<br>Step 2</p>" in rendered.html and "<p>Bye &lt;b&gt;</p>" in rendered.html

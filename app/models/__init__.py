@@ -3,6 +3,7 @@
 from app.models.agent import Agent, ApiToken
 from app.models.blob import Blob
 from app.models.catalogue import Service
+from app.models.comms import KbArticle, MailTemplate, Subscription
 from app.models.delivery import MailboxStatus, UndeliverableAddress
 from app.models.events import Event
 from app.models.intake import IntakeItem, IntakeState
@@ -11,8 +12,9 @@ from app.models.outbox import OutboxMail, OutboxState
 from app.models.ticket import Attachment, Message, MessageKind, MessageRef, Ticket, Watcher
 
 __all__ = [
-    "Agent", "ApiToken", "Attachment", "Blob", "Event", "IntakeItem", "IntakeState",
+    "Agent", "ApiToken", "Attachment", "Blob", "Event", "IntakeItem", "IntakeState", "KbArticle",
     "LabelledExample",
-    "MailboxStatus", "Message", "MessageKind", "MessageRef", "OutboxMail", "OutboxState",
-    "Service", "Ticket", "UndeliverableAddress", "Watcher",
+    "MailboxStatus", "MailTemplate", "Message", "MessageKind", "MessageRef", "OutboxMail",
+    "OutboxState",
+    "Service", "Subscription", "Ticket", "UndeliverableAddress", "Watcher",
 ]

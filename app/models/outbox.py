@@ -39,6 +39,8 @@ class OutboxMail(db.Model):
     in_reply_to: Mapped[str | None] = mapped_column(String(998))
     references: Mapped[list] = mapped_column(JSON, default=list)
     reply_to: Mapped[str | None] = mapped_column(String(320))
+    # Further headers of this mail (List-Unsubscribe...), already sanitised.
+    headers: Mapped[dict | None] = mapped_column(JSON, default=dict)
     state: Mapped[str] = mapped_column(String(20), default=OutboxState.QUEUED, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
