@@ -80,3 +80,6 @@ def agents():
             flash(str(exc), "error")
     rows = db.session.scalars(select(Agent).order_by(Agent.email)).all()
     return render_template("admin_agents.html", agents=rows, form=form)
+
+
+from app import admin_settings  # noqa: E402,F401  (teams and workflow pages on this blueprint)

@@ -6,9 +6,9 @@ Handlers take validated forms and the acting agent, change the ticket through
 
 from __future__ import annotations
 
-from app import audit, notify, tickets
+from app import tickets, workflow
 from app.extensions import db
-from app.models import Agent, Message, MessageKind, Service, Ticket
+from app.models import Agent, Service, Ticket
 
 
 def classify(ticket: Ticket, form, agent: Agent) -> str:
@@ -32,20 +32,11 @@ def status(ticket: Ticket, form, agent: Agent) -> str:
 
 def reply(ticket: Ticket, form, agent: Agent) -> str:
     public = form.visibility.data == "public"
-    message = Message(ticket=ticket, kind=MessageKind.PUBLIC_REPLY if public
-                      else MessageKind.INTERNAL_NOTE, author=agent, from_name=agent.label,
-                      from_email=agent.email, body_text=form.body.data.strip(),
-                      subject=ticket.subject)
-    db.session.add(message)
-    db.session.flush()
-    audit.record("public_reply" if public else "internal_note", ticket=ticket,
-                 actor=agent.email, message=message.id)
+    _, mails = workflow.post_message(ticket, agent, form.body.data, public)
     if not public:
         return "Internal note added."
-    mail = notify.public_reply(ticket, message)
-    if mail is not None:
-        message.message_id = mail.message_id
-    return "Reply queued to " + ", ".join(mail.to + mail.cc) if mail else "Reply saved."
+    people = [a for mail in mails for a in mail.to + mail.cc]
+    return "Reply queued to " + ", ".join(dict.fromkeys(people)) if people else "Reply saved."
 
 
 HANDLERS = {"cls": classify, "assign": assign, "status": status, "reply": reply}

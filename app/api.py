@@ -6,13 +6,12 @@ from flask import Blueprint, abort, g, jsonify, request
 from sqlalchemy import func, select, text
 from werkzeug.exceptions import HTTPException
 
-from app import health
+from app import health, matrix
 from app.accounts import agent_for_token
 from app.dashboard.queue import ticket_query
 from app.dashboard.ticket_views import load_ticket
 from app.extensions import db
 from app.models import Event, IntakeItem, OutboxMail, Ticket
-from app.priority import IMPACT_LABELS, URGENCY_LABELS
 
 bp = Blueprint("api", __name__)
 MAX_LIMIT = 1000
@@ -65,17 +64,23 @@ def iso(value):
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
+def _label(levels: list[str], level: int) -> str:
+    return levels[level - 1] if 1 <= level <= len(levels) else str(level)
+
+
 def ticket_json(t: Ticket) -> dict:
+    grid = matrix.current()
     return {
         "ref": t.ref, "number": t.id, "kind": t.kind, "status": t.status,
-        "impact": t.impact, "impact_label": IMPACT_LABELS[t.impact],
-        "urgency": t.urgency, "urgency_label": URGENCY_LABELS[t.urgency],
+        "impact": t.impact, "impact_label": _label(grid.impact, t.impact),
+        "urgency": t.urgency, "urgency_label": _label(grid.urgency, t.urgency),
         "priority": t.priority, "service": t.service.name if t.service else None,
         "category": t.category, "subject": t.subject,
         "reporter": {"name": t.reporter_name, "email": t.reporter_email},
         "assignee": t.assignee.email if t.assignee else None,
         "needs_review": t.needs_review, "confidence": t.confidence, "reasons": t.reasons,
         "classifier_version": t.classifier_version, "created_at": iso(t.created_at),
+        **workflow_json(t),
     }
 
 
@@ -152,3 +157,4 @@ def healthz():
 
 
 from app import classifier_api  # noqa: E402,F401  (registers /api/v1/classifier/stats)
+from app.api_write import workflow_json  # noqa: E402  (write routes on this blueprint)

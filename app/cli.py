@@ -73,4 +73,16 @@ def reprocess_command(app: Flask, intake_id: int) -> None:
     click.echo(f"intake #{intake_id}: {state}")
 
 
-APP_COMMANDS = (init_db_command, create_agent_command, create_token_command, reprocess_command)
+@click.command("close-resolved")
+@click.pass_obj
+def close_resolved_command(app: Flask) -> None:
+    """Close resolved tickets that had no reply for the configured number of days."""
+    from app import closure
+
+    with app.app_context():
+        refs = closure.close_resolved()
+    click.echo(f"closed {len(refs)} ticket(s)" + (": " + ", ".join(refs) if refs else ""))
+
+
+APP_COMMANDS = (init_db_command, create_agent_command, create_token_command, reprocess_command,
+                close_resolved_command)

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from flask import current_app
 
-from app import audit, delivery, notify, stages, tickets
+from app import audit, delivery, major_incidents, notify, stages, tickets, workflow
 from app.correlate import Match, is_participant
 from app.models import IntakeItem, IntakeState, Ticket
 from app.models.base import utcnow
@@ -51,7 +51,16 @@ def thread(item: IntakeItem, sub: Submission, match: Match) -> str:
         tickets.add_watchers(ticket, [sub.sender])
     if ticket.status in REOPEN_FROM and not thanks:
         tickets.reopen(ticket, REOPEN_FROM[ticket.status], f"reply from {sender or 'unknown'}")
+    elif _resumes_hold(ticket, sender):
+        workflow.set_status(ticket, "in_progress", "system", reason=f"reply from {sender}")
     return IntakeState.THREADED
+
+
+def _resumes_hold(ticket: Ticket, sender: str) -> bool:
+    """A reply from the reporter (or a watcher) ends a hold that was waiting for them."""
+    people = {ticket.reporter_email.lower(), *(w.email.lower() for w in ticket.watchers)}
+    return (ticket.status == "on_hold" and ticket.hold_reason == "awaiting_reporter"
+            and bool(sender) and sender.lower() in people)
 
 
 def _needs_follow_up(ticket: Ticket) -> bool:
@@ -71,6 +80,7 @@ def open_new(item: IntakeItem, sub: Submission, *, weak: Match | None = None,
     ticket = tickets.open_ticket(sub, cls, reporter, item.id)
     tickets.add_watchers(ticket, stages.watchers(sub, reporter))
     item.ticket_id = ticket.id
+    major_incidents.note_candidate(ticket)
     if weak is not None:
         tickets.flag_for_review(ticket, f"{weak.detail}, but the sender is not on "
                                         f"{weak.ticket.ref}: check before merging")

@@ -11,7 +11,7 @@ import hashlib
 from flask import current_app
 from sqlalchemy import select
 
-from app import audit, learning, lifecycle
+from app import audit, learning, lifecycle, matrix, sla, workflow
 from app.extensions import db
 from app.models import (
     Agent,
@@ -24,8 +24,6 @@ from app.models import (
     Ticket,
     Watcher,
 )
-from app.models.base import utcnow
-from app.priority import MATRIX_VERSION, priority_for
 from parsers.classification import Classification
 from parsers.submission import Address, Submission
 from parsers.submission import Attachment as FileAttachment
@@ -37,10 +35,13 @@ def open_ticket(sub: Submission, cls: Classification, reporter: Address | None,
                 intake_id: int | None) -> Ticket:
     """Create a ticket from a classified submission, with its first message."""
     service = _service_named(cls.service)
+    grid = matrix.current()
+    impact, urgency = matrix.scale(cls.impact, len(grid.impact)), matrix.scale(
+        cls.urgency, len(grid.urgency))
     ticket = Ticket(
         kind=cls.kind, status="new", subject=(sub.subject or "(no subject)")[:998],
-        description=sub.new_text or sub.text, impact=cls.impact, urgency=cls.urgency,
-        priority=priority_for(cls.impact, cls.urgency), service=service, category=cls.category,
+        description=sub.new_text or sub.text, impact=impact, urgency=urgency,
+        priority=None, service=service, category=cls.category,
         reporter_name=reporter.name if reporter else "",
         reporter_email=reporter.email if reporter else "",
         needs_review=cls.needs_review, confidence=round(cls.confidence, 3),
@@ -54,8 +55,8 @@ def open_ticket(sub: Submission, cls: Classification, reporter: Address | None,
                  confidence=cls.confidence, service=cls.service, impact=cls.impact,
                  urgency=cls.urgency, category=cls.category, reasons=list(cls.reasons),
                  version=ticket.classifier_version)
-    audit.record("prioritised", ticket=ticket, intake_id=intake_id, new=ticket.priority,
-                 impact=cls.impact, urgency=cls.urgency, matrix=MATRIX_VERSION)
+    matrix.decide(ticket, intake_id=intake_id)
+    sla.refresh(ticket)
     add_inbound(ticket, sub, intake_id)
     return ticket
 
@@ -107,15 +108,17 @@ def confirm_classification(ticket: Ticket, agent: Agent, kind: str, impact: int,
                            urgency: int) -> None:
     """Record an agent's confirmation or correction; recompute the priority."""
     actor = agent.email
-    if kind not in lifecycle.KINDS or impact not in (1, 2, 3) or urgency not in (1, 2, 3):
+    grid = matrix.current()
+    if kind not in lifecycle.KINDS or not (1 <= impact <= len(grid.impact)
+                                           and 1 <= urgency <= len(grid.urgency)):
         raise ValueError("kind, impact or urgency out of range")
     corrected = (kind, impact, urgency) != (ticket.kind, ticket.impact, ticket.urgency)
     learning.record_decision(ticket, kind, actor)  # before the change: it keeps the old kind
     new_status = lifecycle.status_after_kind_change(ticket.kind, kind, ticket.status)
-    for field, value in (("kind", kind), ("status", new_status), ("impact", impact),
-                         ("urgency", urgency)):
+    for field, value in (("kind", kind), ("impact", impact), ("urgency", urgency)):
         audit.record_change(ticket, field, getattr(ticket, field), value, actor)
         setattr(ticket, field, value)
+    workflow.set_status(ticket, new_status, actor)
     _set_priority(ticket, actor)
     ticket.needs_review = False
     audit.record("classification_corrected" if corrected else "classification_confirmed",
@@ -123,34 +126,26 @@ def confirm_classification(ticket: Ticket, agent: Agent, kind: str, impact: int,
 
 
 def _set_priority(ticket: Ticket, actor: str) -> None:
-    new = priority_for(ticket.impact, ticket.urgency)
-    if new != ticket.priority:
-        audit.record("prioritised", ticket=ticket, old=ticket.priority, new=new, actor=actor,
-                     impact=ticket.impact, urgency=ticket.urgency, matrix=MATRIX_VERSION)
-        ticket.priority = new
+    """Record the matrix's decision for the confirmed impact and urgency; move the clocks."""
+    matrix.decide(ticket, actor)
+    sla.refresh(ticket)
 
 
 def assign(ticket: Ticket, assignee: Agent | None, agent: Agent) -> None:
-    """Assign a ticket; a new incident moves to `assigned`."""
-    old = ticket.assignee.email if ticket.assignee else None
-    new = assignee.email if assignee else None
-    audit.record_change(ticket, "assignee", old, new, agent.email)
-    ticket.assignee = assignee
-    if assignee and ticket.kind == "incident" and ticket.status == "new":
-        change_status(ticket, "assigned", agent)
+    """Assign a ticket, keeping its team when the agent is in it (`workflow.assign` rules)."""
+    team = ticket.team
+    if team is not None and assignee is not None and assignee not in team.agents:
+        team = None
+    workflow.assign(ticket, team, assignee, agent)
 
 
 def change_status(ticket: Ticket, status: str, agent: Agent) -> None:
     """Move a ticket along an allowed transition (raises TransitionError otherwise)."""
-    lifecycle.check_transition(ticket.kind, ticket.status, status)
-    _set_status(ticket, status, agent.email)
+    workflow.transition(ticket, status, agent)
 
 
 def _set_status(ticket: Ticket, status: str, actor: str) -> None:
-    audit.record_change(ticket, "status", ticket.status, status, actor)
-    ticket.status = status
-    if status in lifecycle.RESOLVED:
-        ticket.resolved_at = utcnow()
+    workflow.set_status(ticket, status, actor)
 
 
 def reopen(ticket: Ticket, status: str, why: str) -> None:

@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from sqlalchemy import select
 
 from app.accounts import create_token
 from app.extensions import db
-from app.models import ApiToken, IntakeItem
+from app.models import Agent, ApiToken, IntakeItem
 from app.models.base import utcnow
 from app.store import store_raw
 from tests.shared_paths import case
 from tests.web_helpers import fresh, ingest, laptop_request, mail, outage, vague
+from tests.workflow_helpers import close
 
 
 @pytest.fixture
@@ -224,7 +226,6 @@ def test_unknown_api_path_is_json_404(api):
 
 def test_api_lists_closed_tickets_by_default(api, logged_in):
     done, other = outage(), laptop_request()
-    for status in ("in_progress", "resolved", "closed"):
-        logged_in.post(f"/tickets/{done.ref}/status", data={"status": status})
+    close(done, db.session.scalar(select(Agent)))
     assert [t["number"] for t in api("/api/v1/tickets").get_json()["items"]] == [done.id,
                                                                                  other.id]

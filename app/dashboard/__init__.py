@@ -5,9 +5,11 @@ from flask import Blueprint
 bp = Blueprint("dashboard", __name__)
 
 from app.dashboard import (  # noqa: E402,F401
+    handover_views,
     intake_views,
     outbox_views,
     queue,
     review_views,
     ticket_views,
+    workflow_views,
 )

@@ -6,6 +6,7 @@ from flask import render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import case, func, select
 
+from app import sla
 from app.dashboard import bp
 from app.extensions import db
 from app.lifecycle import CLOSED
@@ -44,9 +45,11 @@ def queue():
     page = request.args.get("page", 1, type=int) or 1
     page = min(max(page, 1), 100_000)
     open_first = case((Ticket.status.in_(CLOSED), 1), else_=0)
+    order = (Ticket.priority, Ticket.created_at.desc())
+    if request.args.get("sort") == "sla":  # soonest resolution due first; no target last
+        order = (Ticket.resolution_due_at.is_(None), Ticket.resolution_due_at, Ticket.priority)
     rows = db.session.scalars(
-        query.order_by(open_first, Ticket.priority, Ticket.created_at.desc())
-        .limit(PAGE).offset((page - 1) * PAGE)
+        query.order_by(open_first, *order).limit(PAGE).offset((page - 1) * PAGE)
     ).all()
     counts = {
         "review": db.session.scalar(select(func.count(Ticket.id))
@@ -54,4 +57,5 @@ def queue():
     }
     return render_template("queue.html", tickets=rows, total=total, page=page,
                            pages=-(-total // PAGE),
-                           args=request.args, counts=counts, priorities=PRIORITY_LABELS)
+                           args=request.args, counts=counts, priorities=PRIORITY_LABELS,
+                           sla_flags={t.id: sla.flags(t) for t in rows})

@@ -6,7 +6,7 @@ from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from app import agent_actions, lifecycle, notify
+from app import agent_actions, lifecycle, matrix, notify
 from app.dashboard import bp
 from app.dashboard.forms import (
     AssignForm,
@@ -18,7 +18,7 @@ from app.dashboard.forms import (
 from app.extensions import db
 from app.models import Agent, Attachment, Event, OutboxMail, Service, Ticket
 from app.models.ticket import parse_ref
-from app.priority import IMPACT_LABELS, URGENCY_LABELS, priority_label
+from app.priority import priority_label
 
 INLINE_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 MAX_NUMBER = 2**31 - 1  # an INTEGER key: a bigger number would be a database error, not a 404
@@ -40,6 +40,9 @@ def _forms(ticket: Ticket) -> dict:
     cls = ClassificationForm(kind=ticket.kind, impact=str(ticket.impact),
                              urgency=str(ticket.urgency),
                              service=str(ticket.service_id or ""))
+    grid = matrix.current()
+    cls.impact.choices = options((str(i), f"{i} {x}") for i, x in enumerate(grid.impact, 1))
+    cls.urgency.choices = options((str(i), f"{i} {x}") for i, x in enumerate(grid.urgency, 1))
     cls.service.choices = options([("", "(none)")] + [(str(s.id), s.name) for s in services])
     assign = AssignForm(assignee=str(ticket.assignee_id or ""))
     assign.assignee.choices = options([("", "(unassigned)")]
@@ -63,8 +66,9 @@ def ticket(ref: str):
                     for e in events)
     return render_template(
         "ticket.html", ticket=ticket, events=events, outbox=outbox, confirmed=confirmed,
-        priority=priority_label(ticket.priority), impact_labels=IMPACT_LABELS,
-        urgency_labels=URGENCY_LABELS, **_forms(ticket),
+        priority=priority_label(ticket.priority),
+        impact_labels=dict(enumerate(matrix.current().impact, 1)),
+        urgency_labels=dict(enumerate(matrix.current().urgency, 1)), **_forms(ticket),
     )
 
 

@@ -10,6 +10,7 @@ from app.models.intake import IntakeItem, IntakeState
 from app.models.labelled import LabelledExample
 from app.models.outbox import OutboxMail, OutboxState
 from app.models.ticket import Attachment, Message, MessageKind, MessageRef, Ticket, Watcher
+from app.models.workflow import FollowUpAction, Setting, Team, TeamMember
 
 __all__ = [
     "Agent", "ApiToken", "Attachment", "Blob", "Event", "IntakeItem", "IntakeState", "KbArticle",
@@ -17,4 +18,5 @@ __all__ = [
     "MailboxStatus", "MailTemplate", "Message", "MessageKind", "MessageRef", "OutboxMail",
     "OutboxState",
     "Service", "Subscription", "Ticket", "UndeliverableAddress", "Watcher",
+    "FollowUpAction", "Setting", "Team", "TeamMember",
 ]

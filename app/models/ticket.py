@@ -13,6 +13,7 @@ from app.models.agent import Agent
 from app.models.base import UTCDateTime, utcnow
 from app.models.blob import Blob
 from app.models.catalogue import Service
+from app.models.workflow import Team
 
 PREFIXES = {"incident": "INC", "service_request": "REQ"}
 REF_PATTERN = re.compile(r"\b(?:INC|REQ)-([0-9]{1,9})\b", re.IGNORECASE | re.ASCII)
@@ -55,12 +56,37 @@ class Ticket(db.Model):
     classifier_version: Mapped[str] = mapped_column(String(40), default="")
     follow_up_of_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Workflow (issue 5): team, approver, hold reason, major-incident links, closure.
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id", name="fk_ticket_team_id"))
+    approver_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agent.id", name="fk_ticket_approver_id"))
+    hold_reason: Mapped[str | None] = mapped_column(String(30))
+    next_action: Mapped[str] = mapped_column(String(500), default="")
+    major: Mapped[bool] = mapped_column(default=False)
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ticket.id", name="fk_ticket_parent_id"), index=True)
+    resolution_code: Mapped[str | None] = mapped_column(String(40))
+    resolution_notes: Mapped[str | None] = mapped_column(Text)
+    root_cause: Mapped[str | None] = mapped_column(String(20))  # "problem" or "not_needed"
+    problem_ref: Mapped[str | None] = mapped_column(String(60))
+    root_cause_reason: Mapped[str | None] = mapped_column(Text)
+    # SLA clocks, kept current by app.sla as events arrive (queues sort on them).
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    resolution_risk_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sla_paused_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sla_pauses: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
-    follow_up_of: Mapped[Ticket | None] = relationship(remote_side="Ticket.id")
+    follow_up_of: Mapped[Ticket | None] = relationship(remote_side="Ticket.id",
+                                                       foreign_keys=[follow_up_of_id])
     service: Mapped[Service | None] = relationship()
-    assignee: Mapped[Agent | None] = relationship()
+    assignee: Mapped[Agent | None] = relationship(foreign_keys=[assignee_id])
+    approver: Mapped[Agent | None] = relationship(foreign_keys=[approver_id])
+    team: Mapped[Team | None] = relationship()
+    parent: Mapped[Ticket | None] = relationship(remote_side="Ticket.id", foreign_keys=[parent_id])
     messages: Mapped[list[Message]] = relationship(
         back_populates="ticket", order_by="Message.id"
     )
