@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from app.config import check_production_safety, load_settings
+from app.config import check_production_safety, load_settings, pool_size
 from app.extensions import csrf, db, login_manager
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,7 +29,7 @@ def create_app(test_config: dict | None = None, sync_jobs: bool = False) -> Flas
     app.config.update(settings)
     app.config.update(
         SQLALCHEMY_DATABASE_URI=settings["DATABASE_URL"],
-        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings["DATABASE_URL"]),
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings),
         MAX_CONTENT_LENGTH=int(settings["MAX_MESSAGE_BYTES"]) + 1024 * 1024,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -52,7 +52,8 @@ def create_app(test_config: dict | None = None, sync_jobs: bool = False) -> Flas
     return app
 
 
-def _engine_options(url: str) -> dict:
+def _engine_options(settings: dict) -> dict:
+    url = str(settings["DATABASE_URL"])
     if url.startswith("sqlite"):
         # A busy timeout lets the SMTP thread, the job thread and the web threads share
         # one SQLite file; writers queue instead of failing at once.
@@ -63,6 +64,8 @@ def _engine_options(url: str) -> dict:
         # to connect and ~15 minutes on an unacknowledged send: bound both, so the SMTP
         # edge answers 451 in seconds and the sender's MTA retries later.
         return {"pool_pre_ping": True,
+                "pool_size": pool_size(settings, str(settings.get("ROLE", "run"))),
+                "max_overflow": int(settings["DB_MAX_OVERFLOW"]),
                 "connect_args": {"connect_timeout": 10, "tcp_user_timeout": 15_000}}
     return {"pool_pre_ping": True}
 

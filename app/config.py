@@ -20,7 +20,18 @@ DEFAULTS: dict[str, object] = {
     "INSTANCE": "instance",
     "DATABASE_URL": "",
     "REDIS_URL": "",
+    # Queues are RQ_QUEUE-intake, -outbound, -maintenance unless named one by one.
     "RQ_QUEUE": "gateway",
+    "RQ_INTAKE_QUEUE": "",
+    "RQ_OUTBOUND_QUEUE": "",
+    "RQ_MAINTENANCE_QUEUE": "",
+    # PostgreSQL connections per process: 0 sizes the pool for the process's role
+    # (app.config.pool_size); overflow connections are opened for bursts and closed after.
+    "DB_POOL_SIZE": 0,
+    "DB_MAX_OVERFLOW": 5,
+    # `gateway web --prod`: gunicorn processes and threads per process.
+    "WEB_WORKERS": 2,
+    "WEB_THREADS": 4,
     "INTAKE_ADDRESSES": ["support@example.org", "help@example.org"],
     "RELAY_SENDERS": ["webform@example.org"],
     "IMAP_MAILBOXES": [],
@@ -81,6 +92,19 @@ def load_settings(overrides: dict | None = None, environ=os.environ) -> dict[str
     settings["INTAKE_ADDRESSES"] = [a.lower() for a in settings["INTAKE_ADDRESSES"]]
     settings["RELAY_SENDERS"] = [a.lower() for a in settings["RELAY_SENDERS"]]
     return settings
+
+
+def pool_size(settings: dict[str, object], role: str) -> int:
+    """Connections a process of this role keeps open: one per thread that uses the database."""
+    if int(settings["DB_POOL_SIZE"]):
+        return int(settings["DB_POOL_SIZE"])
+    mailboxes = len(settings["IMAP_MAILBOXES"])
+    per_role = {
+        "web": max(int(settings["WEB_THREADS"]), 8) + 2,  # waitress uses 8 threads
+        "worker": 2, "import": 2, "smtp": 4,
+        "poll": 2 * mailboxes + 3,  # a session and a lease connection per mailbox
+    }
+    return per_role.get(role, 10 + 2 * mailboxes)  # `run`: every part in one process
 
 
 def check_production_safety(settings: dict[str, object]) -> None:

@@ -93,23 +93,51 @@ class InProcessRunner:
         timer.start()
 
 
-class RQRunner:
-    """Enqueue jobs on Redis for `python worker.py` processes to run."""
+# Which queue a job goes to, by the module of its function; anything else is maintenance.
+ROUTES = {"app.pipeline": "intake", "app.mailer": "outbound"}
+ROLES = ("intake", "outbound", "maintenance")
 
-    def __init__(self, redis_url: str, queue_name: str, retries: int = 3):
+
+def queue_names(config) -> dict[str, str]:
+    """Name the intake, outbound and maintenance queues: `RQ_QUEUE-role` unless set."""
+    prefix = config["RQ_QUEUE"]
+    return {role: config.get(f"RQ_{role.upper()}_QUEUE") or f"{prefix}-{role}"
+            for role in ROLES}
+
+
+def route(path: str) -> str:
+    """Return the role of the queue a job function belongs on."""
+    return ROUTES.get(path.rpartition(".")[0], "maintenance")
+
+
+class RQRunner:
+    """Enqueue jobs on Redis for `python worker.py` processes to run, one queue per role."""
+
+    def __init__(self, redis_url: str, names: dict[str, str], retries: int = 3):
         from redis import Redis
         from rq import Queue
 
-        self.queue = Queue(queue_name, connection=Redis.from_url(redis_url))
+        connection = Redis.from_url(redis_url)
+        self.queues = {role: Queue(name, connection=connection) for role, name in names.items()}
         self.retries = retries
+
+    @property
+    def queue(self):
+        """The intake queue (the busiest; kept for callers that want one queue)."""
+        return self.queues["intake"]
 
     def submit(self, path: str, *args, job_id: str | None = None) -> None:
         from rq import Retry
 
-        self.queue.enqueue(
+        self.queues[route(path)].enqueue(
             path, *args, job_id=job_id, retry=Retry(max=self.retries, interval=[5, 30, 120]),
             failure_ttl=7 * 24 * 3600,
         )
+
+    def delete_queues(self) -> None:
+        """Empty and remove every queue of this runner (tests, or a fresh start)."""
+        for rq_queue in self.queues.values():
+            rq_queue.delete(delete_jobs=True)
 
     def start(self) -> None:
         pass
@@ -126,7 +154,7 @@ def init_jobs(app: Flask, sync: bool = False) -> None:
     retries = int(app.config["MAX_ATTEMPTS"])
     if app.config["REDIS_URL"] and not sync:
         app.extensions["gateway_jobs"] = RQRunner(app.config["REDIS_URL"],
-                                                  app.config["RQ_QUEUE"], retries)
+                                                  queue_names(app.config), retries)
     else:
         app.extensions["gateway_jobs"] = InProcessRunner(app, sync=sync, retries=retries)
 
@@ -143,3 +171,8 @@ def enqueue_intake(item_id: int) -> None:
 def enqueue_outbox(outbox_id: int) -> None:
     """Queue the sending of one outbox mail."""
     runner().submit("app.mailer.send_outbox", outbox_id, job_id=f"outbox-{outbox_id}")
+
+
+def enqueue_maintenance(path: str, *args, job_id: str | None = None) -> None:
+    """Queue a housekeeping job (e.g. the recovery sweep) on the maintenance queue."""
+    runner().submit(path, *args, job_id=job_id)

@@ -21,7 +21,8 @@ from app.cli import APP_COMMANDS, prepare_database
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Intake Gateway: mail and web reports in, classified tickets out."""
-    ctx.obj = app = create_app()
+    # The role sizes the PostgreSQL pool (app.config.pool_size).
+    ctx.obj = app = create_app({"ROLE": ctx.invoked_subcommand or "run"})
     ctx.call_on_close(lambda: close_database(app))
 
 
@@ -43,9 +44,16 @@ def run(app) -> None:
 
 
 @main.command()
+@click.option("--prod", is_flag=True, help="Serve with gunicorn (WEB_WORKERS processes).")
 @click.pass_obj
-def web(app) -> None:
+def web(app, prod: bool) -> None:
     """Serve the dashboard, report form and API only."""
+    if prod:
+        from intake.web_prod import serve
+
+        prepare_database(app)
+        serve(app.config)
+        return
     from intake.services import run_all
 
     run_all(app, web=True, smtp=False, poll=False, jobs=not app.config["REDIS_URL"])
@@ -82,14 +90,15 @@ def poll(app, once: bool) -> None:
 
 
 @main.command()
-@click.option("--burst", is_flag=True, help="Exit when the queue is empty.")
+@click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
+@click.option("--queues", default="", help="With Redis: intake,outbound,maintenance (default all).")
 @click.pass_obj
-def worker(app, burst: bool) -> None:
+def worker(app, burst: bool, queues: str) -> None:
     """Work background jobs: an RQ worker with Redis, the in-process runner without."""
     if app.config["REDIS_URL"]:
         import worker as rq_worker
 
-        sys.exit(rq_worker.main(["--burst"] if burst else []))
+        sys.exit(rq_worker.main(["--burst"] * burst + (["--queues", queues] if queues else [])))
     from intake.services import run_all
 
     run_all(app, web=False, smtp=False, poll=False, jobs=True)

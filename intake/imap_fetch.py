@@ -5,7 +5,8 @@ that is empty) flagged `\\Seen` plus the keyword `$Gateway`. We search for the
 keyword, never for \\Seen, because people toggle \\Seen by hand. A message is
 marked only after `store_raw` returned; if storage fails it stays untouched for
 the next pass. Bodies are fetched with BODY.PEEK[] so reading never sets \\Seen.
-It does not parse mail, decide anything about it, or loop: see `imap_poller`.
+It does not parse mail, decide anything about it, or loop: see `imap_poller`. Only
+the poller holding the mailbox's lease (`mailbox_lease`) runs a pass.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from imapclient import IMAPClient
 from app.jobs import enqueue_intake
 from app.store import StorageUnavailable, store_raw
 from intake.imap_mailbox import Mailbox, connect
+from intake.mailbox_lease import mailbox_lease
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,7 @@ class PollResult:
     marked: int = 0  # of those, flagged or moved as done in this pass
     uidvalidity: int | None = None
     storage_error: str | None = None
+    leased_elsewhere: bool = False  # another poller held the mailbox's lease: pass skipped
 
 
 def poll_once(app: Flask, mailbox: Mailbox) -> PollResult:
@@ -58,27 +61,41 @@ def poll_once(app: Flask, mailbox: Mailbox) -> PollResult:
 
 
 def poll_client(app: Flask, mailbox: Mailbox, client: IMAPClient) -> PollResult:
-    """Run one pass over the mailbox's folder on an already logged-in client."""
+    """Run one pass over the mailbox's folder on an already logged-in client.
+
+    The folder is selected first (so the caller may IDLE on it), then the pass runs
+    only if this poller takes the mailbox's lease; otherwise it returns at once.
+    """
     done = str(app.config.get("IMAP_DONE_FOLDER") or "")
     info = client.select_folder(mailbox.folder)
     keywords = _check_folder(info, mailbox, done)
+    result = PollResult(uidvalidity=int(info[b"UIDVALIDITY"]))
+    with app.app_context(), mailbox_lease(mailbox.label) as held:
+        if not held:
+            result.leased_elsewhere = True
+            return result
+        _pass(app, mailbox, client, result, keywords)
+    return result
+
+
+def _pass(app: Flask, mailbox: Mailbox, client: IMAPClient, result: PollResult,
+          keywords: bool) -> None:
+    """Fetch, store and mark what waits in the selected folder, batch by batch."""
+    done = str(app.config.get("IMAP_DONE_FOLDER") or "")
     if done and not client.folder_exists(done):
         client.create_folder(done)
-    result = PollResult(uidvalidity=int(info[b"UIDVALIDITY"]))
     sizes = _sizes(client, client.search(_criteria(done)))
     result.found = len(sizes)
     limit = int(app.config["MAX_MESSAGE_BYTES"])
     _set_aside(client, mailbox, [uid for uid, size in sizes.items() if size > limit],
                result, keywords)
     wanted = [uid for uid, size in sizes.items() if size <= limit]
-    with app.app_context():
-        for batch in _batches(wanted, sizes):
-            stored_uids = _store_batch(client, mailbox, batch, result)
-            _acknowledge(client, stored_uids, done)
-            result.marked += len(stored_uids)
-            if result.storage_error:
-                break
-    return result
+    for batch in _batches(wanted, sizes):
+        stored_uids = _store_batch(client, mailbox, batch, result)
+        _acknowledge(client, stored_uids, done)
+        result.marked += len(stored_uids)
+        if result.storage_error:
+            break
 
 
 def _check_folder(info: dict, mailbox: Mailbox, done: str) -> bool:

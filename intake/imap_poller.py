@@ -4,8 +4,8 @@ Owns the loop around `poll_client` (one pass, in `imap_fetch`): keep a connectio
 wait with IDLE when the server offers it (else sleep) for at most
 IMAP_POLL_SECONDS, reconnect with exponential back-off after any failure, stop
 promptly when asked, and keep a small health record for the dashboard. Several
-processes may poll the same mailbox: `store_raw` is idempotent, so a race only
-yields a duplicate, never a second item.
+processes may poll the same mailbox: a lease per mailbox lets one pass run at a
+time (`mailbox_lease`), and `store_raw` is idempotent besides.
 """
 
 from __future__ import annotations
@@ -192,6 +192,8 @@ class PollOutcome:
         if self.result is None:
             return f"{self.mailbox}: FAILED {self.error}"
         r = self.result
+        if r.leased_elsewhere:
+            return f"{self.mailbox}: skipped (another poller holds the mailbox's lease)"
         line = (f"{self.mailbox}: fetched={r.fetched} stored={r.stored} "
                 f"duplicates={r.duplicates} errors={r.errors}")
         return f"{line} (stopped early: {self.error})" if self.error else line

@@ -53,9 +53,10 @@ def test_two_rq_workers_send_one_outbox_row_once(app_factory):
             try:
                 scenario.ingest(make_mail("Badge reader", "The badge reader at door 2 is dead."))
                 mail = db.session.scalar(select(OutboxMail))
-                assert runner().queue.job_ids == [f"outbox-{mail.id}"]  # the explicit job id
+                outbound = runner().queues["outbound"]
+                assert outbound.job_ids == [f"outbox-{mail.id}"]  # the explicit job id
                 for n in range(3):  # a sweep and an agent's retry queue it again
-                    runner().queue.enqueue("app.mailer.send_outbox", mail.id,
+                    outbound.enqueue("app.mailer.send_outbox", mail.id,
                                            job_id=f"again-{n}-{mail.id}")
                 for n in range(2):
                     make_worker(app, name=f"w{n}-{uuid.uuid4().hex[:6]}").work(burst=True)
@@ -63,7 +64,7 @@ def test_two_rq_workers_send_one_outbox_row_once(app_factory):
                 assert db.session.get(OutboxMail, mail.id).state == "sent"
                 assert len(sink.handler.messages) == 1
             finally:
-                runner().queue.delete(delete_jobs=True)
+                runner().delete_queues()
                 Redis.from_url(REDIS).close()
 
 
