@@ -29,7 +29,7 @@ def declare(ticket: Ticket, agent: Agent) -> None:
     """Mark an incident as a major incident (the parent of related reports)."""
     if ticket.kind != "incident":
         raise ValueError("only an incident can be a major incident")
-    if ticket.parent_id is not None:
+    if ticket.parent is not None:
         raise ValueError(f"{ticket.ref} is already a child of another major incident")
     if not ticket.major:
         ticket.major = True
@@ -42,7 +42,7 @@ def link(parent: Ticket, child: Ticket, agent: Agent) -> None:
         raise ValueError(f"{parent.ref} is not a major incident")
     if child.id == parent.id or child.major:
         raise ValueError(f"{child.ref} cannot be a child of {parent.ref}")
-    if child.parent_id != parent.id:
+    if child.parent is not parent:
         old = child.parent.ref if child.parent else None
         child.parent = parent
         audit.record("major_child_linked", ticket=child, actor=agent.email, old=old,

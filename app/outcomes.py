@@ -47,11 +47,12 @@ def thread(item: IntakeItem, sub: Submission, match: Match) -> str:
     audit.record("threaded", ticket=ticket, intake_id=item.id, rule=match.rule,
                  reason=match.detail)
     sender = sub.sender.email if sub.sender else ""
+    resumes = _resumes_hold(ticket, sender)  # before the sender may become a watcher
     if match.strong and sender and not is_participant(ticket, sender):
         tickets.add_watchers(ticket, [sub.sender])
     if ticket.status in REOPEN_FROM and not thanks:
         tickets.reopen(ticket, REOPEN_FROM[ticket.status], f"reply from {sender or 'unknown'}")
-    elif _resumes_hold(ticket, sender):
+    elif resumes:
         workflow.set_status(ticket, "in_progress", "system", reason=f"reply from {sender}")
     return IntakeState.THREADED
 

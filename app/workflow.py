@@ -81,8 +81,8 @@ def assign(ticket: Ticket, team: Team | None, assignee: Agent | None, agent: Age
     note = (note or "").strip()
     if team is not None and assignee is not None and assignee not in team.agents:
         raise ValueError(f"{assignee.label} is not a member of {team.name}")
-    moved = (ticket.assignee_id is not None and assignee != ticket.assignee) or (
-        ticket.team_id is not None and team != ticket.team)
+    moved = (ticket.assignee is not None and assignee != ticket.assignee) or (
+        ticket.team is not None and team != ticket.team)
     if moved and _needs_handover(ticket) and not note:
         raise ValueError(f"{ticket.priority} is open: reassigning it needs a handover note")
     old_team, old_agent = ticket.team, ticket.assignee
