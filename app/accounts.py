@@ -8,8 +8,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 
+from app import audit
 from app.extensions import db
-from app.models import Agent, ApiToken, Event
+from app.models import Agent, ApiToken
 from app.models.agent import ROLES
 
 _hasher = PasswordHasher()
@@ -31,8 +32,7 @@ def create_agent(email: str, password: str, role: str = "agent", name: str = "")
     agent = Agent(email=email, name=name, role=role, password_hash=_hasher.hash(password))
     db.session.add(agent)
     db.session.flush()
-    db.session.add(Event(action="agent_created", actor="system", new=email,
-                         detail={"role": role}))
+    audit.record("agent_created", actor=audit.actor_name(), new=email, role=role)
     db.session.commit()
     return agent
 
@@ -57,7 +57,7 @@ def create_token(email: str) -> str:
         raise AccountError(f"no agent {email}")
     token = secrets.token_urlsafe(32)
     db.session.add(ApiToken(agent_id=agent.id, token_hash=ApiToken.hash(token)))
-    db.session.add(Event(action="token_created", actor=agent.email))
+    audit.record("token_created", actor=agent.email, new=agent.email)
     db.session.commit()
     return token
 

@@ -1,9 +1,15 @@
-"""Writing to the append-only event log: one helper so every stage records alike."""
+"""Writing to the append-only event log: one helper so every stage records alike.
+
+Every event is written here; `app.audit_chain` links each into its hash chain as it
+is inserted, so no caller can forget to (and `gateway audit verify` finds rows that
+went around this helper).
+"""
 
 from __future__ import annotations
 
 from flask_login import current_user
 
+from app import audit_chain  # noqa: F401  (links every inserted event)
 from app.extensions import db
 from app.models import Event
 

@@ -71,6 +71,8 @@ def send_outbox(outbox_id: int) -> None:
                 or permanent(exc))
         mail.state = OutboxState.DEAD if last else OutboxState.QUEUED
         mail.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        audit.record("mail_failed", ticket=_ticket_of(mail), new=mail.message_id,
+                     error=mail.last_error, attempts=mail.attempts, outbox=mail.id, final=last)
         if last:  # dead letter: kept on the Outbox page with its error, for a retry
             ticket = db.session.get(Ticket, mail.ticket_id) if mail.ticket_id else None
             audit.record("mail_dead", ticket=ticket, new=mail.message_id, error=mail.last_error,
@@ -80,7 +82,13 @@ def send_outbox(outbox_id: int) -> None:
             raise
         return
     mail.state, mail.sent_at, mail.last_error = OutboxState.SENT, utcnow(), None
+    audit.record("mail_sent", ticket=_ticket_of(mail), new=mail.message_id,
+                 to=mail.to + mail.cc, template=mail.template, outbox=mail.id)
     db.session.commit()
+
+
+def _ticket_of(mail: OutboxMail) -> Ticket | None:
+    return db.session.get(Ticket, mail.ticket_id) if mail.ticket_id else None
 
 
 def permanent(exc: Exception) -> bool:

@@ -46,6 +46,7 @@ def process_intake(item_id: int) -> str | None:
 def _run(item: IntakeItem) -> str:
     """The pipeline's order, in one place; each outcome records itself."""
     sub = stages.parse(item)
+    _record_parsed(item, sub)
     original = stages.deduplicate(item, sub)
     if original is not None:
         return outcomes.duplicate(item, original)
@@ -56,6 +57,13 @@ def _run(item: IntakeItem) -> str:
     if match is not None and (match.strong or match.participant):
         return outcomes.thread(item, sub, match)
     return outcomes.open_new(item, sub, weak=match)
+
+
+def _record_parsed(item: IntakeItem, sub) -> None:
+    """Record what parsing found, so the evidence shows what each later stage saw."""
+    audit.record("parsed", intake_id=item.id, new=sub.message_id,
+                 sender=sub.sender.email if sub.sender else None, subject=sub.subject[:200],
+                 attachments=[a.filename for a in sub.attachments], defects=list(sub.defects))
 
 
 def _claim(item_id: int) -> bool:

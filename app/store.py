@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from app import audit
 from app.extensions import db
-from app.models import Event, IntakeItem
+from app.models import IntakeItem
 from parsers.rawinfo import header_message_id
 
 
@@ -50,8 +51,8 @@ def store_raw(
         )
         db.session.add(item)
         db.session.flush()
-        db.session.add(Event(intake_id=item.id, action="received",
-                             detail={"source": source, "bytes": len(raw), "ref": source_ref}))
+        audit.record("received", intake_id=item.id, source=source, bytes=len(raw),
+                     ref=source_ref, sha256=sha)
         db.session.commit()
         return Stored(item.id, created=True)
     except IntegrityError:

@@ -13,6 +13,7 @@ import sys
 import click
 
 from app import create_app
+from app.audit_cli import AUDIT_COMMANDS
 from app.classifier_cli import classifier_group
 from app.cli import APP_COMMANDS, prepare_database
 
@@ -120,3 +121,5 @@ def import_command(app, paths: tuple[str, ...]) -> None:
 for command in APP_COMMANDS:
     main.add_command(command)
 main.add_command(classifier_group)
+for command in AUDIT_COMMANDS:
+    main.add_command(command)

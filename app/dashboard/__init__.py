@@ -9,6 +9,7 @@ from app.dashboard import (  # noqa: E402,F401
     intake_views,
     outbox_views,
     queue,
+    report_views,
     review_views,
     ticket_views,
     workflow_views,
