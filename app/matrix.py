@@ -59,11 +59,13 @@ def scale(level: int, levels: int) -> int:
     return round((level - 1) * (levels - 1) / 2) + 1
 
 
-def decide(ticket, actor: str = "system", intake_id: int | None = None) -> str:
+def decide(ticket, actor: str = "system", intake_id: int | None = None,
+           first: bool = False) -> str:
     """Compute the ticket's priority from its impact and urgency, and record the decision."""
     matrix = current()
     new = matrix.lookup(ticket.impact, ticket.urgency)
-    audit.record("prioritised", ticket=ticket, intake_id=intake_id, old=ticket.priority,
+    audit.record("prioritised", ticket=ticket, intake_id=intake_id,
+                 old=None if first else ticket.priority,
                  new=new, actor=actor, impact=ticket.impact, urgency=ticket.urgency,
                  matrix=matrix.version, computed=new)
     ticket.priority = new

@@ -41,7 +41,7 @@ def open_ticket(sub: Submission, cls: Classification, reporter: Address | None,
     ticket = Ticket(
         kind=cls.kind, status="new", subject=(sub.subject or "(no subject)")[:998],
         description=sub.new_text or sub.text, impact=impact, urgency=urgency,
-        priority=None, service=service, category=cls.category,
+        priority=grid.lookup(impact, urgency), service=service, category=cls.category,
         reporter_name=reporter.name if reporter else "",
         reporter_email=reporter.email if reporter else "",
         needs_review=cls.needs_review, confidence=round(cls.confidence, 3),
@@ -55,7 +55,7 @@ def open_ticket(sub: Submission, cls: Classification, reporter: Address | None,
                  confidence=cls.confidence, service=cls.service, impact=cls.impact,
                  urgency=cls.urgency, category=cls.category, reasons=list(cls.reasons),
                  version=ticket.classifier_version)
-    matrix.decide(ticket, intake_id=intake_id)
+    matrix.decide(ticket, intake_id=intake_id, first=True)
     sla.refresh(ticket)
     add_inbound(ticket, sub, intake_id)
     return ticket

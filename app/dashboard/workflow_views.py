@@ -26,7 +26,8 @@ def workflow_forms(ticket: Ticket) -> dict:
             "actions": closure.actions_for(ticket),
             "children": major_incidents.children(ticket) if ticket.major else [],
             "needs_root_cause": closure.needs_root_cause(ticket),
-            "hold_reasons": workflow.HOLD_REASONS}
+            "hold_reasons": workflow.HOLD_REASONS,
+            "next_statuses": lifecycle.allowed_next(ticket.kind, ticket.status)}
 
 
 @bp.route("/tickets/<ref>/workflow/<action>", methods=["POST"])
