@@ -34,8 +34,10 @@ test-postgres: install system-deps
 
 test: lint test-sqlite test-postgres
 
-bench: install
-	$(BIN)/python bench/pipeline_bench.py
+# Each prints a table (see README "Performance"); PostgreSQL rows need 127.0.0.1:5432.
+bench: install system-deps
+	for b in ingest threading smtp dashboard scale classify; do \
+	  $(BIN)/python bench/$${b}_bench.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
