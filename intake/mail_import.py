@@ -48,8 +48,11 @@ def iter_messages(path: Path) -> Iterator[tuple[str, bytes]]:
 
 
 def import_paths(paths: list[str], progress: bool = True) -> Counter:
-    """Store and process every message; return counts by outcome."""
-    messages = [m for f in iter_files(paths) for m in iter_messages(f)]
+    """Store and process every message; return counts by outcome.
+
+    Messages are read one at a time, so memory stays flat however big the backlog.
+    """
+    messages = (m for f in iter_files(paths) for m in iter_messages(f))
     counts: Counter = Counter()
     for label, raw in tqdm(messages, unit="mail", disable=not progress, desc="importing"):
         counts["read"] += 1
