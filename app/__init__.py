@@ -44,10 +44,12 @@ def create_app(test_config: dict | None = None, sync_jobs: bool = False) -> Flas
 
     from app.errors import init_errors
     from app.jobs import init_jobs
+    from app.security import init_security
 
     init_jobs(app, sync=sync_jobs)
     init_errors(app)  # before the blueprints: their routes use the `id` converter
     _register_blueprints(app)
+    init_security(app)  # read-only auditor, token scopes, rate limits (issue 7)
     app.after_request(_security_headers)
     return app
 

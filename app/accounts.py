@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from app import audit
 from app.extensions import db
 from app.models import Agent, ApiToken
-from app.models.agent import ROLES
+from app.models.agent import ROLES, SCOPES
+from app.models.base import utcnow
 
 _hasher = PasswordHasher()
 
@@ -50,21 +51,49 @@ def authenticate(email: str, password: str) -> Agent | None:
     return agent
 
 
-def create_token(email: str) -> str:
-    """Issue a new API token for an agent; only its hash is stored."""
+def create_token(email: str, scope: str = "write") -> str:
+    """Issue a new API token for an agent; only its hash is stored.
+
+    `scope` is "read" (GET only) or "write"; an auditor's tokens are always read-only.
+    """
     agent = db.session.scalar(select(Agent).where(func.lower(Agent.email) == email.lower()))
     if agent is None:
         raise AccountError(f"no agent {email}")
+    if scope not in SCOPES:
+        raise AccountError(f"scope must be one of {', '.join(SCOPES)}")
+    if agent.read_only and scope != "read":
+        raise AccountError("an auditor's tokens can only have the read scope")
     token = secrets.token_urlsafe(32)
-    db.session.add(ApiToken(agent_id=agent.id, token_hash=ApiToken.hash(token)))
-    audit.record("token_created", actor=agent.email, new=agent.email)
+    row = ApiToken(agent_id=agent.id, token_hash=ApiToken.hash(token), scope=scope)
+    db.session.add(row)
+    db.session.flush()
+    audit.record("token_created", actor=agent.email, new=str(row.id), scope=scope)
     db.session.commit()
     return token
 
 
-def agent_for_token(token: str) -> Agent | None:
-    """Return the agent a bearer token belongs to, if it is valid and not revoked."""
+def revoke_token(token_id: int, actor: str = "system") -> ApiToken:
+    """Revoke a token by its id; revoking twice keeps the first time."""
+    row = db.session.get(ApiToken, token_id)
+    if row is None:
+        raise AccountError(f"no token #{token_id}")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        audit.record("token_revoked", actor=actor, new=str(row.id), agent=row.agent.email,
+                     scope=row.scope)
+        db.session.commit()
+    return row
+
+
+def token_row(token: str) -> ApiToken | None:
+    """Return the live token row for a bearer token: known, not revoked, agent active."""
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(token)))
     if row is None or row.revoked_at is not None or not row.agent.active:
         return None
-    return row.agent
+    return row
+
+
+def agent_for_token(token: str) -> Agent | None:
+    """Return the agent a bearer token belongs to, if it is valid and not revoked."""
+    row = token_row(token)
+    return row.agent if row is not None else None

@@ -24,7 +24,9 @@ def admin_required(view):
     @wraps(view)
     @login_required
     def wrapped(*args, **kwargs):
-        if not current_user.is_admin:
+        # An auditor reads every page, admin ones included; app.security refuses the posts.
+        reader = current_user.read_only and request.method in ("GET", "HEAD")
+        if not (current_user.is_admin or reader):
             abort(403)
         return view(*args, **kwargs)
 
@@ -41,7 +43,8 @@ class AgentForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired()])
     name = StringField("Name", validators=[Length(max=200)])
     password = PasswordField("Password", validators=[DataRequired(), Length(min=8)])
-    role = SelectField("Role", choices=options([("agent", "Agent"), ("admin", "Admin")]))
+    role = SelectField("Role", choices=options([("agent", "Agent"), ("admin", "Admin"),
+                                             ("auditor", "Auditor (read-only)")]))
 
 
 @bp.route("/services", methods=["GET", "POST"])

@@ -18,6 +18,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired
 
+from app import login_guard
 from app.accounts import authenticate
 from app.extensions import db, login_manager
 from app.models import Agent
@@ -39,10 +40,18 @@ def load_agent(agent_id: str) -> Agent | None:
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        agent = authenticate(form.email.data, form.password.data)
+        email, ip = form.email.data, request.remote_addr or "?"
+        refused = login_guard.refusal(email, ip)
+        if refused:
+            login_guard.record_refused(email, ip)
+            flash(refused, "error")
+            return render_template("login.html", form=form), 429
+        agent = authenticate(email, form.password.data)
         if agent is not None:
+            login_guard.record_success(email, ip)
             login_user(agent)
             return redirect(_local_target(request.args.get("next", "")))
+        login_guard.record_failure(email, ip)
         flash("Unknown email or wrong password.", "error")
     return render_template("login.html", form=form)
 

@@ -30,7 +30,7 @@ def init_db_command(app: Flask) -> None:
 @click.command("create-agent")
 @click.argument("email")
 @click.option("--password", required=True, help="At least 8 characters.")
-@click.option("--role", type=click.Choice(["admin", "agent"]), default="agent")
+@click.option("--role", type=click.Choice(["admin", "agent", "auditor"]), default="agent")
 @click.option("--name", default="")
 @click.pass_obj
 def create_agent_command(app: Flask, email: str, password: str, role: str, name: str) -> None:
@@ -46,15 +46,17 @@ def create_agent_command(app: Flask, email: str, password: str, role: str, name:
 
 @click.command("create-token")
 @click.argument("email")
+@click.option("--scope", type=click.Choice(["read", "write"]), default="write",
+              help="read: GET only; write: may also change tickets.")
 @click.pass_obj
-def create_token_command(app: Flask, email: str) -> None:
+def create_token_command(app: Flask, email: str, scope: str) -> None:
     """Issue an API token for an agent; the token is printed alone on the last line."""
     with app.app_context():
         try:
-            token = create_token(email)
+            token = create_token(email, scope)
         except AccountError as exc:
             raise click.ClickException(str(exc)) from exc
-    click.echo(f"API token for {email} (shown once; only its hash is stored):")
+    click.echo(f"API token for {email}, scope {scope} (shown once; only its hash is stored):")
     click.echo(token)
 
 
@@ -86,3 +88,8 @@ def close_resolved_command(app: Flask) -> None:
 
 APP_COMMANDS = (init_db_command, create_agent_command, create_token_command, reprocess_command,
                 close_resolved_command)
+
+
+from app.security_cli import SECURITY_COMMANDS  # noqa: E402  (revoke-token, purge, encrypt-secret)
+
+APP_COMMANDS = (*APP_COMMANDS, *SECURITY_COMMANDS)

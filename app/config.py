@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from app.security_settings import SECURITY_DEFAULTS
+
 DEV_SECRET_KEY = "dev-only-not-secret"
 
 DEFAULTS: dict[str, object] = {
@@ -59,6 +61,7 @@ DEFAULTS: dict[str, object] = {
         "Hardware", "Software", "Network", "Access", "Email", "Security", "Facilities", "Other",
     ],
     "SECRET_KEY": DEV_SECRET_KEY,
+    **SECURITY_DEFAULTS,
 }
 
 

@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 from app import pipeline
 from app.dashboard.forms import options
 from app.extensions import db
+from app.form_guard import HONEYPOT_LABEL, allowed_attachment, empty_honeypot
 from app.models import IntakeItem, Service, Ticket
 from app.store import StorageUnavailable, store_raw
 from parsers.attachments import safe_filename
@@ -52,7 +53,9 @@ class ReportForm(FlaskForm):
                                                                Length(max=20_000)])
     affected = RadioField("How many people are affected?", choices=AFFECTED, default="just_me")
     can_work = RadioField("Can you still work?", choices=CAN_WORK, default="yes")
-    attachment = FileField("Attachment (optional)")
+    attachment = FileField("Attachment (optional)", validators=[allowed_attachment])
+    # A honeypot: hidden from people by CSS, filled in by form robots (app.form_guard).
+    website = StringField(HONEYPOT_LABEL, validators=[empty_honeypot, Length(max=200)])
     # One per page load: sending the same page twice stores the same bytes, so
     # `store_raw` returns the first item and a double click makes one ticket.
     nonce = HiddenField(validators=[Regexp(r"\A[0-9a-f]{32}\Z", message="expired form")])

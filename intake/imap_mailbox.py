@@ -8,7 +8,7 @@ never lets the password reach a log line, a repr or a stored reference.
 from __future__ import annotations
 
 import ssl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote, urlsplit
@@ -31,8 +31,11 @@ class Mailbox:
     tls: bool = False
 
     @classmethod
-    def parse(cls, url: str) -> Mailbox:
-        """Read an `imap://` or `imaps://` URL; user, password and folder are percent-decoded."""
+    def parse(cls, url: str, reveal: Callable[[str], str] | None = None) -> Mailbox:
+        """Read an `imap://` or `imaps://` URL; user, password and folder are percent-decoded.
+
+        `reveal` opens an encrypted password (`enc:…`, see app.secrets_box).
+        """
         parts = urlsplit(url)
         if parts.scheme not in DEFAULT_PORTS:
             raise ValueError(f"IMAP mailbox URL must be imap:// or imaps://, not {parts.scheme}:")
@@ -42,7 +45,7 @@ class Mailbox:
         return cls(
             host=parts.hostname,
             user=unquote(parts.username),
-            password=unquote(parts.password or ""),
+            password=(reveal or str)(unquote(parts.password or "")),
             port=parts.port or DEFAULT_PORTS[parts.scheme],
             folder=folder,
             tls=parts.scheme == "imaps",

@@ -21,6 +21,7 @@ from flask import Flask
 from imapclient import IMAPClient
 
 from app.mailbox_status import record_poll
+from app.secrets_box import revealer
 from app.store import StorageUnavailable
 from intake.imap_fetch import ImapPollError, PollResult, poll_client, poll_once
 from intake.imap_mailbox import Mailbox, connect
@@ -166,7 +167,8 @@ def _now() -> datetime:
 
 def start_pollers(app: Flask) -> list[Poller]:
     """Start one Poller per IMAP_MAILBOXES URL (all URLs are parsed before any starts)."""
-    pollers = [Poller(app, Mailbox.parse(url)) for url in app.config["IMAP_MAILBOXES"]]
+    reveal = revealer(app.config)  # `enc:` passwords are decrypted only here, in memory
+    pollers = [Poller(app, Mailbox.parse(url, reveal)) for url in app.config["IMAP_MAILBOXES"]]
     for poller in pollers:
         poller.start()
     return pollers
@@ -202,7 +204,8 @@ class PollOutcome:
 def poll_all_once(app: Flask) -> list[PollOutcome]:
     """Run one pass over every configured mailbox; a failing one does not stop the rest."""
     outcomes = []
-    for mailbox in [Mailbox.parse(url) for url in app.config["IMAP_MAILBOXES"]]:
+    for mailbox in [Mailbox.parse(url, revealer(app.config))
+                    for url in app.config["IMAP_MAILBOXES"]]:
         try:
             result = poll_once(app, mailbox)
         except Exception as exc:  # broad on purpose: reported per mailbox to the caller

@@ -1,8 +1,9 @@
 """The SMTP edge: accept mail for our addresses, store it raw, and only then say 250.
 
 Codes (RFC 5321, enhanced codes RFC 3463): 550 for a recipient that is not ours
-(never an open relay), 552 over the size limit, 451 when the report cannot be
-stored, 250 once it is committed. What the pipeline later decides never changes
+(never an open relay), 452 past SMTP_MAX_RECIPIENTS, 552 over the size limit, 451
+when the report cannot be stored, 250 once it is committed; 421 to a peer with too
+many connections open (intake.smtp_guard). What the pipeline later decides never changes
 the reply: the outcome is a state of the stored item.
 """
 
@@ -12,11 +13,11 @@ import asyncio
 import logging
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP
 from flask import Flask
 
 from app.jobs import enqueue_intake
 from app.store import StorageUnavailable, store_raw
+from intake.smtp_guard import GuardedSMTP, PeerLimits, smtp_options
 
 log = logging.getLogger(__name__)
 MAX_PATH = 256  # RFC 5321 4.5.3.1.3: a reverse- or forward-path is at most 256 octets
@@ -36,6 +37,7 @@ class IntakeHandler:
         self.app = app
         self.intake_addresses = app.config["INTAKE_ADDRESSES"]
         self.max_bytes = int(app.config["MAX_MESSAGE_BYTES"])
+        self.max_recipients = int(app.config["SMTP_MAX_RECIPIENTS"])
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         if len(address) > MAX_PATH:
@@ -48,6 +50,8 @@ class IntakeHandler:
             return f"553 5.1.3 Recipient address longer than {MAX_PATH} characters"
         if not is_intake_address(address, self.intake_addresses):
             return f"550 5.1.1 <{address}>: no such mailbox here, and we do not relay"
+        if len(envelope.rcpt_tos) >= self.max_recipients:
+            return f"452 4.5.3 Too many recipients: at most {self.max_recipients} per message"
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 OK"
 
@@ -77,7 +81,7 @@ class IntakeHandler:
             return stored.item_id
 
 
-class LenientSMTP(SMTP):
+class LenientSMTP(GuardedSMTP):
     """Accept lines longer than RFC 5321's 1000 octets, as real MTAs do.
 
     Mail with a 1,300-character References line is common (djcb/mu#859); refusing
@@ -89,8 +93,14 @@ class LenientSMTP(SMTP):
 
 
 class IntakeController(Controller):
+    def __init__(self, handler, peer_limits: PeerLimits, **kwargs):
+        super().__init__(handler, **kwargs)
+        self.peer_limits = peer_limits
+
     def factory(self):
-        return LenientSMTP(self.handler, **self.SMTP_kwargs)
+        smtp = LenientSMTP(self.handler, **self.SMTP_kwargs)
+        smtp.peer_limits = self.peer_limits
+        return smtp
 
 
 def start_smtp(app: Flask) -> Controller:
@@ -99,6 +109,8 @@ def start_smtp(app: Flask) -> Controller:
         IntakeHandler(app), hostname=app.config["SMTP_HOST"], port=int(app.config["SMTP_PORT"]),
         data_size_limit=int(app.config["MAX_MESSAGE_BYTES"]), decode_data=False,
         server_hostname=app.config["MAIL_DOMAIN"], ident="Intake Gateway",
+        peer_limits=PeerLimits(int(app.config["SMTP_MAX_CONNECTIONS_PER_PEER"])),
+        **smtp_options(app),
     )
     controller.start()
     return controller

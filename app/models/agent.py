@@ -12,7 +12,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
 
-ROLES = ("admin", "agent")
+ROLES = ("admin", "agent", "auditor")  # an auditor reads everything and changes nothing
+SCOPES = ("read", "write")
 
 
 class Agent(UserMixin, db.Model):
@@ -33,6 +34,10 @@ class Agent(UserMixin, db.Model):
         return self.role == "admin"
 
     @property
+    def read_only(self) -> bool:
+        return self.role == "auditor"
+
+    @property
     def is_active(self) -> bool:  # Flask-Login reads this
         return self.active
 
@@ -47,6 +52,7 @@ class ApiToken(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     agent_id: Mapped[int] = mapped_column(ForeignKey("agent.id"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scope: Mapped[str] = mapped_column(String(10), default="write", server_default="write")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

@@ -52,3 +52,5 @@ class IntakeItem(db.Model):
     outcome: Mapped[str | None] = mapped_column(Text)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"))
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set by retention (app.retention): `raw` is emptied, its SHA-256 stays here and in the log.
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
