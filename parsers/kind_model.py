@@ -122,14 +122,20 @@ class LinearScorer:
         """Return P(incident) for a `model_text` document and its strongest words."""
         logit, pushes = self.intercept, []
         for number, (analyse, vocab, idf, offset) in enumerate(self.parts):
-            counts = Counter(i for gram in analyse(doc) if (i := vocab.get(gram)) is not None)
-            weights = {i: (1.0 + math.log(n)) * idf[i] for i, n in counts.items()}
-            norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
-            for i, w in weights.items():
-                push = w / norm * self.coef[offset + i]
-                logit += push
-                if number == 0:
-                    pushes.append((str(self.names[i]), float(push)))
+            # Count the n-grams in C (Counter), then look each distinct one up once, and
+            # weigh them with numpy: a Python loop per n-gram cost ~6 ms a mail.
+            found = [(i, n) for gram, n in Counter(analyse(doc)).items()
+                     if (i := vocab.get(gram)) is not None]
+            if not found:
+                continue
+            index = np.fromiter((i for i, _ in found), dtype=np.intp, count=len(found))
+            tf = np.fromiter((n for _, n in found), dtype=float, count=len(found))
+            weights = (1.0 + np.log(tf)) * idf[index]
+            norm = math.sqrt(float(weights @ weights)) or 1.0
+            push = weights / norm * self.coef[offset + index]
+            logit += float(push.sum())
+            if number == 0:
+                pushes = [(str(self.names[i]), float(v)) for i, v in zip(index, push, strict=True)]
         p = 1.0 / (1.0 + math.exp(-logit))
         return p, sorted(pushes, key=lambda push: -abs(push[1]))[:top]
 
