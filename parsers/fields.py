@@ -90,10 +90,17 @@ def _term(term: str) -> re.Pattern[str]:
     return words(re.escape(normalise(term)) + "(?:s|es)?")
 
 
+@lru_cache(maxsize=1024)
+def _needle(term: str) -> str:
+    return normalise(term)
+
+
 def _exact(text: str, catalogue: Sequence[ServiceEntry]) -> tuple[str, str] | None:
     best: tuple[int, int, str, str] | None = None
     for entry in catalogue:
         for term in (entry.name, *entry.aliases):
+            if _needle(term) not in text:  # `_term` matches only where this substring is
+                continue
             match = _term(term).search(text)
             if match and (best is None or (match.start(), -len(term)) < best[:2]):
                 how = "its name" if term == entry.name else "alias"
