@@ -44,8 +44,9 @@ def deduplicate(item: IntakeItem, sub: Submission) -> IntakeItem | None:
     else:
         key = f"{sub.message_id or ''}\n{content_fingerprint(item.raw)}"
         fingerprint = hashlib.sha256(key.encode()).hexdigest()
-    original = db.session.scalar(select(IntakeItem).where(IntakeItem.fingerprint == fingerprint,
-                                                          IntakeItem.id != item.id))
+    with db.session.no_autoflush:  # see `correlate`
+        original = db.session.scalar(select(IntakeItem).where(
+            IntakeItem.fingerprint == fingerprint, IntakeItem.id != item.id))
     if original is None:
         item.fingerprint = fingerprint  # unique: a concurrent twin fails and retries
     return original
@@ -60,13 +61,18 @@ def screen(sub: Submission, envelope_from: str | None = None) -> Screened | None
 
 def correlate(item: IntakeItem, sub: Submission) -> Match | None:
     recipients = [*item.envelope_to, *(a.email for a in (*sub.to, *sub.cc))]
-    return find_ticket(sub, recipients)
+    # Reads only: flushing the item's pending changes here would start the write
+    # transaction early, and on SQLite hold the one write lock (which the SMTP edge
+    # needs to store mail) through correlation and classification.
+    with db.session.no_autoflush:
+        return find_ticket(sub, recipients)
 
 
 def classify(sub: Submission) -> tuple[Address | None, Classification]:
     """Find the reporter and classify the report against the live catalogue."""
     reporter, _ = extract_reporter(sub, frozenset(current_app.config["RELAY_SENDERS"]))
-    services = db.session.scalars(select(Service).where(Service.active.is_(True))).all()
+    with db.session.no_autoflush:  # see `correlate`
+        services = db.session.scalars(select(Service).where(Service.active.is_(True))).all()
     catalogue = [ServiceEntry(s.name, s.alias_list) for s in services]
     model = classifier_model.current_model()
     cls = classify_rules(sub, catalogue, current_app.config["CATEGORIES"],
