@@ -140,6 +140,7 @@ def post_message(ticket: Ticket, agent: Agent, body: str, public: bool) -> tuple
         mails = major_incidents.fan_out(ticket, message)
     else:
         mails = [m for m in [notify.public_reply(ticket, message)] if m is not None]
-    if mails:
-        message.message_id = mails[0].message_id
+    own = [m for m in mails if m.ticket_id == ticket.id]
+    if own:  # the Message-ID of this ticket's own copy, so replies thread to it
+        message.message_id = own[0].message_id
     return message, mails
