@@ -46,10 +46,36 @@ def alembic_config(connection) -> Config:
     return config
 
 
-def upgrade() -> None:
+def upgrade(target: str = "head") -> None:
     """Create or migrate the schema to the newest revision (inside an app context)."""
-    with db.engine.begin() as connection:
-        command.upgrade(alembic_config(connection), "head")
+    _migrate(command.upgrade, target)
+
+
+def downgrade(target: str) -> None:
+    """Take the schema back to an older revision (tests and emergencies)."""
+    _migrate(command.downgrade, target)
+
+
+def _migrate(step, target: str) -> None:
+    """Run a migration step; on SQLite with foreign-key checks off while tables are rebuilt.
+
+    SQLite alters tables by copying them ("batch" mode): dropping the old copy of a
+    table that other rows point at fails while foreign keys are enforced, so a
+    database holding data could never be upgraded. The pragma only takes effect
+    outside a transaction, hence the commit around it.
+    """
+    with db.engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                step(alembic_config(connection), target)
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 def seed() -> None:

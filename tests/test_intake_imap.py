@@ -310,6 +310,12 @@ def test_imap_mail_becomes_a_ticket_and_health_shows_in_healthz(make_app, accoun
     stop = _start_pollers(app)
     try:
         wait_for(lambda: app.extensions["gateway_health"]["mailboxes"][0]().stored_total == 1)
+
+        def recorded() -> bool:  # the poller writes its health row just after the pass
+            with app.app_context():
+                return db.session.scalar(select(MailboxStatus.stored_total)) == 1
+
+        wait_for(recorded)
         with app.app_context():
             assert db.session.scalar(select(IntakeItem.state)) == "ticketed"
             assert db.session.scalar(select(Ticket.subject))

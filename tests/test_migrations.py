@@ -4,7 +4,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from app.database import alembic_config, upgrade
+from app.database import alembic_config, downgrade, upgrade
 from app.extensions import db
 
 
@@ -25,11 +25,9 @@ def test_database_is_at_the_newest_revision(app):
 
 def test_attachment_contents_move_into_blobs_and_back(app):
     """Upgrade 0002 -> 0003 with data in place, then downgrade, on the real database."""
-    from alembic import command
     from sqlalchemy import text
 
-    with db.engine.begin() as connection:
-        command.downgrade(alembic_config(connection), "0002")
+    downgrade("0002")
     with db.engine.begin() as connection:
         connection.execute(text(
             "INSERT INTO ticket (id, kind, status, subject, description, impact, urgency, "
@@ -52,8 +50,7 @@ def test_attachment_contents_move_into_blobs_and_back(app):
         links = connection.execute(text("SELECT blob_sha256 FROM attachment")).scalars().all()
     assert [(b.sha256, b.size, bytes(b.content)) for b in blobs] == [("abc", 5, b"hello")]
     assert links == ["abc", "abc"]
-    with db.engine.begin() as connection:
-        command.downgrade(alembic_config(connection), "0002")
+    downgrade("0002")
     with db.engine.connect() as connection:
         contents = connection.execute(text("SELECT content FROM attachment")).scalars().all()
     assert [bytes(c) for c in contents] == [b"hello", b"hello"]
