@@ -20,7 +20,16 @@ depends_on = None
 TS = sa.DateTime(timezone=True)
 
 
+def _defer_foreign_keys():
+    """SQLite rebuilds `ticket` to add its foreign keys; rows in message, event, ... point at
+    it, so the DROP of the old copy must not check them until commit (when they hold again).
+    """
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("PRAGMA defer_foreign_keys = ON")
+
+
 def upgrade():
+    _defer_foreign_keys()
     op.create_table(
         "setting",
         sa.Column("key", sa.String(length=60), nullable=False),
@@ -90,6 +99,7 @@ def upgrade():
 
 
 def downgrade():
+    _defer_foreign_keys()
     with op.batch_alter_table("ticket") as batch_op:
         batch_op.drop_constraint("fk_ticket_parent_id", type_="foreignkey")
         batch_op.drop_constraint("fk_ticket_team_id", type_="foreignkey")
