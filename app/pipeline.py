@@ -14,6 +14,7 @@ import logging
 
 from flask import current_app
 from sqlalchemy import update
+from sqlalchemy.orm import undefer
 
 from app import audit, notify, outcomes, stages
 from app.extensions import db
@@ -27,17 +28,19 @@ def process_intake(item_id: int) -> str | None:
     """Run the pipeline for one stored item (job function); return its final state."""
     if not _claim(item_id):
         return None
-    item = db.session.get(IntakeItem, item_id)
+    # One SELECT with the (deferred) raw bytes, which parsing needs anyway.
+    item = db.session.get(IntakeItem, item_id, options=[undefer(IntakeItem.raw)])
     try:
         state = _run(item)
         item.state, item.processed_at, item.error = state, utcnow(), None
+        ticket_id = item.ticket_id  # read before the commit expires the item
         db.session.commit()
     except Exception as exc:
         db.session.rollback()
         state = _failed(item_id, exc)
         if state == IntakeState.RECEIVED:
             raise
-    ticket_id = db.session.get(IntakeItem, item_id).ticket_id
+        ticket_id = db.session.get(IntakeItem, item_id).ticket_id
     if ticket_id is not None:
         notify.dispatch_queued(ticket_id)
     return state
