@@ -19,6 +19,9 @@ HOLD_REASONS = {"awaiting_reporter": "awaiting reporter", "awaiting_vendor": "aw
                 "awaiting_change": "awaiting change"}
 HANDOVER_PRIORITIES = frozenset({"P1", "P2"})
 NEEDS_NOTE = frozenset({"cancelled", "rejected"})
+# Moves the reporter hears about (app.notify picks the wording); on hold only when we
+# wait for them.
+MAILED = frozenset({"resolved", "fulfilled", "closed", "cancelled", "rejected", "approved"})
 
 
 def set_status(ticket: Ticket, status: str, actor: str, at: datetime | None = None,
@@ -56,7 +59,11 @@ def transition(ticket: Ticket, status: str, agent: Agent, fields: dict | None = 
         closure.apply_resolution(ticket, fields, agent)
     if fields.get("note"):
         detail["note"] = fields["note"]
+    old = ticket.status
     set_status(ticket, status, agent.email, **detail)
+    if status in MAILED or detail.get("hold_reason") == "awaiting_reporter":
+        notify.status_changed(ticket, old, status, fields.get("resolution_notes")
+                              or fields.get("note") or "")
 
 
 def _set_approver(ticket: Ticket, approver_id, agent: Agent) -> None:

@@ -144,3 +144,18 @@ def test_dashboard_transition_form_enforces_the_same_rules(logged_in, agent):
     assert fresh(ticket).status == "on_hold"
     page = logged_in.get(f"/tickets/{ticket.ref}").get_data(as_text=True)
     assert "awaiting vendor" in page and "sla-paused" in page
+
+
+def test_the_reporter_hears_of_resolution_and_of_a_hold_waiting_for_them(app, agent):
+    ticket = outage()
+    workflow.transition(ticket, "on_hold", agent, {"hold_reason": "awaiting_vendor"})
+    assert [m.template for m in outbox(ticket)] == ["acknowledgement"]
+    workflow.transition(ticket, "in_progress", agent)
+    workflow.transition(ticket, "on_hold", agent, {"hold_reason": "awaiting_reporter",
+                                                   "note": "Which VPN client version?"})
+    ticket.priority = "P3"
+    workflow.transition(ticket, "resolved", agent, RESOLUTION)
+    mails = outbox(ticket)
+    assert [m.template for m in mails] == ["acknowledgement", "request_info", "resolved"]
+    assert "Which VPN client version?" in mails[1].body_text
+    assert "Restarted the VPN gateway." in mails[2].body_text
