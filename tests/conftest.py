@@ -44,11 +44,13 @@ def reset_database() -> None:
         db.session.commit()
 
 
-def make_app(tmp_path, sync_jobs: bool = True, **extra):
+def make_app(tmp_path, sync_jobs: bool = True, fresh: bool = True, **extra):
+    """Build a test app; `fresh=False` joins the database an earlier app set up."""
     app = create_app(settings(tmp_path, **extra), sync_jobs=sync_jobs)
-    with app.app_context():
-        reset_database()
-        seed()
+    if fresh:
+        with app.app_context():
+            reset_database()
+            seed()
     return app
 
 
@@ -86,8 +88,8 @@ def app_factory(tmp_path):
     """Build apps with extra settings (on the test database); dispose their engines after."""
     built = []
 
-    def build(sync_jobs: bool = True, **extra):
-        app = make_app(tmp_path, sync_jobs=sync_jobs, **extra)
+    def build(sync_jobs: bool = True, fresh: bool = True, **extra):
+        app = make_app(tmp_path, sync_jobs=sync_jobs, fresh=fresh, **extra)
         built.append(app)
         return app
 

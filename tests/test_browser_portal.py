@@ -22,7 +22,7 @@ pytestmark = pytest.mark.browser
 def test_the_form_suggests_articles_and_offers_the_major_incident(app_factory, page):  # noqa: F811
     from app import notify
 
-    with app_factory().app_context():  # a second app on the live app's database
+    with app_factory(fresh=False).app_context():  # a second app on the live app's database
         vpn = db.session.scalar(select(Service).where(Service.name == "VPN"))
         db.session.add(KbArticle(title="Reconnect the VPN client", keywords="vpn, disconnects",
                                  body="Quit the client and start it again.", service=vpn))
@@ -43,13 +43,13 @@ def test_the_form_suggests_articles_and_offers_the_major_incident(app_factory, p
     page.click("#subscribe-updates")
     page.wait_for_selector("#subscribe-result:not(:empty)")  # no eval: the CSP forbids it
     assert "You will get every update" in page.text_content("#subscribe-result")
-    with app_factory().app_context():
+    with app_factory(fresh=False).app_context():
         assert db.session.scalar(select(Subscription.email)) == "kim@example.com"
     assert page.problems == [], page.problems
 
 
 def test_the_reporter_replies_in_the_portal(app_factory, page):  # noqa: F811
-    with app_factory().app_context():
+    with app_factory(fresh=False).app_context():
         ticket = outage()
         body = db.session.scalar(select(OutboxMail.body_text).where(
             OutboxMail.ticket_id == ticket.id))
@@ -63,7 +63,7 @@ def test_the_reporter_replies_in_the_portal(app_factory, page):  # noqa: F811
     page.wait_for_selector(".flash.ok")
     assert "It is still down at 10:00." in page.text_content("main")
     shot(page, "21-portal")
-    with app_factory().app_context():
+    with app_factory(fresh=False).app_context():
         last = db.session.get(Ticket, ticket_id).messages[-1]
         assert last.body_text.startswith("It is still") and last.attachments[0].filename == (
             "trace.txt")
