@@ -15,7 +15,7 @@ from email.utils import formataddr
 from flask import current_app
 from sqlalchemy import select
 
-from app import audit, lifecycle, notify, pipeline, reply_address, tickets
+from app import audit, lifecycle, notify, pipeline, reply_address, tickets, workflow
 from app.extensions import db
 from app.models import IntakeItem, Message, MessageKind, OutboxMail, Ticket
 from app.outbox_writer import header_safe
@@ -77,8 +77,7 @@ def submit_reply(ticket: Ticket, email: str, body: str, nonce: str,
 def confirm_resolution(ticket: Ticket, email: str) -> None:
     """Close a resolved ticket because its reporter says the fix works."""
     lifecycle.check_transition(ticket.kind, ticket.status, "closed")
-    audit.record_change(ticket, "status", ticket.status, "closed", email)
-    ticket.status = "closed"
+    workflow.set_status(ticket, "closed", email)  # one path: the audit trail and SLA clocks
     audit.record("resolution_confirmed", ticket=ticket, actor=email, source="portal")
     db.session.commit()
 
