@@ -85,8 +85,9 @@ class LenientSMTP(GuardedSMTP):
     """Accept lines longer than RFC 5321's 1000 octets, as real MTAs do.
 
     Mail with a 1,300-character References line is common (djcb/mu#859); refusing
-    it with "500 Line too long" would bounce a real report. Size stays bounded
-    by MAX_MESSAGE_BYTES.
+    it with "500 Line too long" would bounce a real report. Clients that send bare
+    LF line ends make the whole message one "line" to aiosmtpd, so the only bound
+    is the message size limit (`IntakeController.factory` sets it per listener).
     """
 
     line_length_limit = 64 * 1024
@@ -96,9 +97,12 @@ class IntakeController(Controller):
     def __init__(self, handler, peer_limits: PeerLimits, **kwargs):
         super().__init__(handler, **kwargs)
         self.peer_limits = peer_limits
+        # aiosmtpd sizes its stream reader from the class attribute at construction.
+        limit = max(LenientSMTP.line_length_limit, int(kwargs.get("data_size_limit") or 0) + 1024)
+        self.server_class = type("IntakeSMTP", (LenientSMTP,), {"line_length_limit": limit})
 
     def factory(self):
-        smtp = LenientSMTP(self.handler, **self.SMTP_kwargs)
+        smtp = self.server_class(self.handler, **self.SMTP_kwargs)
         smtp.peer_limits = self.peer_limits
         return smtp
 

@@ -112,3 +112,21 @@ def test_over_long_envelope_addresses_are_refused_at_the_edge(listener):
         assert smtp.mail("ravi.menon@example.com")[0] == 250
         assert smtp.rcpt("support+" + "x" * 300 + "@example.org")[0] == 553
     assert db.session.scalar(select(func.count(IntakeItem.id))) == 0
+
+
+def test_bare_lf_mail_larger_than_64_kib_is_accepted(app_factory):
+    # Bare-LF clients make the whole message one "line" to aiosmtpd: only the size
+    # limit may bound it.
+    port = free_port()
+    app = app_factory(SMTP_PORT=port, MAX_MESSAGE_BYTES=500_000)
+    controller = start_smtp(app)
+    raw = make_mail("Log", "\n".join(f"line {n} of the log" for n in range(6000)))
+    raw = raw.replace(b"\r\n", b"\n")
+    assert len(raw) > 100_000 and b"\r\n" not in raw
+    try:
+        with smtplib.SMTP("127.0.0.1", port, timeout=10) as smtp:
+            smtp.sendmail("ravi.menon@example.com", ["support@example.org"], raw)
+    finally:
+        controller.stop()
+    with app.app_context():
+        assert db.session.scalar(select(func.count(IntakeItem.id))) == 1
