@@ -81,17 +81,22 @@ def ticket_action(ref: str, action: str):
     form = forms.get(f"{action}_form")
     if handler is None or form is None:
         abort(404)
+    return run_action(ticket, form, handler)
+
+
+def run_action(ticket: Ticket, form, do):
+    """Validate a ticket form, apply it, commit, send its mail; report back on the page."""
     if not form.validate_on_submit():
         flash("; ".join(f"{k}: {', '.join(v)}" for k, v in form.errors.items()), "error")
-    else:
-        try:
-            message = handler(ticket, form, current_user)
-            db.session.commit()
-            notify.dispatch_queued(ticket.id)
-            flash(message, "ok")
-        except (ValueError, lifecycle.TransitionError) as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
+        return redirect(url_for("dashboard.ticket", ref=ticket.ref))
+    try:
+        message = do(ticket, form, current_user)
+        db.session.commit()
+        notify.dispatch_queued(ticket.id)
+        flash(message, "ok")
+    except (ValueError, lifecycle.TransitionError) as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
     return redirect(url_for("dashboard.ticket", ref=ticket.ref))
 
 

@@ -8,12 +8,12 @@ happened; rule violations come back as a flash message, nothing half-done.
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, url_for
-from flask_login import current_user, login_required
+from flask import abort
+from flask_login import login_required
 
-from app import closure, lifecycle, major_incidents, matrix, notify, sla, workflow
+from app import closure, lifecycle, major_incidents, matrix, sla, workflow
 from app.dashboard import bp
-from app.dashboard.ticket_views import load_ticket
+from app.dashboard.ticket_views import load_ticket, run_action
 from app.dashboard.workflow_forms import build
 from app.extensions import db
 from app.models import Agent, FollowUpAction, Team, Ticket
@@ -39,18 +39,7 @@ def workflow_action(ref: str, action: str):
         abort(404)
     form_name, do = handler
     form = build(ticket)[form_name]
-    if not form.validate_on_submit():
-        flash("; ".join(f"{k}: {', '.join(v)}" for k, v in form.errors.items()), "error")
-        return redirect(url_for("dashboard.ticket", ref=ticket.ref))
-    try:
-        message = do(ticket, form, current_user)
-        db.session.commit()
-        notify.dispatch_queued(ticket.id)
-        flash(message, "ok")
-    except (ValueError, lifecycle.TransitionError) as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    return redirect(url_for("dashboard.ticket", ref=ticket.ref))
+    return run_action(ticket, form, do)
 
 
 def _transition(ticket: Ticket, form, agent: Agent) -> str:
