@@ -42,8 +42,8 @@ def open_ticket(sub: Submission, cls: Classification, reporter: Address | None,
         kind=cls.kind, status="new", subject=(sub.subject or "(no subject)")[:998],
         description=sub.new_text or sub.text, impact=impact, urgency=urgency,
         priority=grid.lookup(impact, urgency), service=service, category=cls.category,
-        reporter_name=reporter.name if reporter else "",
-        reporter_email=reporter.email if reporter else "",
+        reporter_name=reporter.name[:200] if reporter else "",
+        reporter_email=reporter.email[:320] if reporter else "",
         needs_review=cls.needs_review, confidence=round(cls.confidence, 3),
         reasons=list(cls.reasons), classifier_version=cls.version or CLASSIFIER_VERSION,
     )
@@ -65,10 +65,13 @@ def add_inbound(ticket: Ticket, sub: Submission, intake_id: int | None,
                 threaded_by: str | None = None) -> Message:
     """Attach an inbound report (first mail, reply or form) to a ticket."""
     sender = sub.sender or Address("", "")
+    # Bounded to the columns for every source alike (mail, form, portal).
     message = Message(
-        ticket=ticket, intake_id=intake_id, kind=MessageKind.INBOUND, from_name=sender.name,
-        from_email=sender.email, subject=sub.subject[:998], body_text=sub.new_text or sub.text,
-        full_text=sub.text, message_id=sub.message_id, threaded_by=threaded_by,
+        ticket=ticket, intake_id=intake_id, kind=MessageKind.INBOUND,
+        from_name=sender.name[:200], from_email=sender.email[:320], subject=sub.subject[:998],
+        body_text=sub.new_text or sub.text, full_text=sub.text,
+        message_id=sub.message_id[:998] if sub.message_id else None,
+        threaded_by=threaded_by[:500] if threaded_by else None,
     )
     db.session.add(message)
     for ref in dict.fromkeys([*sub.in_reply_to, *sub.references]):

@@ -4,6 +4,7 @@ CI always has `../shared` beside the clone; a test may skip only when it is abse
 and `CI` is not set (with `CI=true` a missing corpus is a failure, never a skip).
 """
 
+import mailbox
 import os
 from pathlib import Path
 
@@ -38,3 +39,15 @@ def corpus_mail_files() -> list[Path]:
     return sorted(
         p for p in root.rglob("*") if p.is_file() and p.suffix not in {".yml", ".md"}
     )
+
+
+def messages_in(path: Path) -> list[bytes]:
+    """Return the raw messages of a file; a file starting with "From " is an mbox."""
+    data = path.read_bytes()
+    if not data.startswith(b"From "):
+        return [data]
+    box = mailbox.mbox(path, create=False)
+    try:
+        return [box.get_bytes(key) for key in box.keys()] or [data]
+    finally:
+        box.close()

@@ -10,7 +10,6 @@ subject, sender and the start of the body are compared with ours.
 
 from __future__ import annotations
 
-import mailbox
 import re
 import unicodedata
 from collections import Counter
@@ -25,7 +24,7 @@ from app.models import IntakeItem, Message
 from app.store import store_raw
 from parsers.html_text import html_to_text
 from tests import zammad_yml
-from tests.shared_paths import PEERS, require_shared
+from tests.shared_paths import PEERS, messages_in, require_shared
 
 KEEP_TABLES = {"agent", "service", "api_token", "mailbox_status"}
 FINAL = {"ticketed", "threaded", "duplicate", "screened", "quarantined"}
@@ -52,16 +51,6 @@ def peer_mail_files() -> list[Path]:
                   if p.is_file() and p.suffix not in {".yml", ".md"})
 
 
-def messages_in(path: Path) -> list[bytes]:
-    """Return the raw messages of a file; a file starting with "From " is an mbox."""
-    data = path.read_bytes()
-    if not data.startswith(b"From "):
-        return [data]
-    box = mailbox.mbox(path, create=False)
-    try:
-        return [box.get_bytes(key) for key in box.keys()] or [data]
-    finally:
-        box.close()
 
 
 def projects() -> list[str]:

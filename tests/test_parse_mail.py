@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import mailbox
 import unicodedata
 from datetime import datetime
 from pathlib import Path
@@ -11,23 +10,13 @@ import pytest
 
 from parsers.mail import bare_ids, parse_addresses, parse_mail
 from parsers.submission import Submission
-from tests.shared_paths import PEERS, case, corpus_mail_files, require_shared
+from tests.shared_paths import PEERS, case, corpus_mail_files, messages_in, require_shared
 
 
 def parsed(name: str) -> Submission:
     return parse_mail(case(name))
 
 
-def messages_in(path: Path) -> list[bytes]:
-    """Return the raw messages in a corpus file (mbox-style files hold several)."""
-    data = path.read_bytes()
-    if not data.startswith(b"From "):
-        return [data]
-    box = mailbox.mbox(path, create=False)
-    try:
-        return [box.get_bytes(key) for key in box.keys()] or [data]
-    finally:
-        box.close()
 
 
 def assert_storable(value: str) -> None:

@@ -276,3 +276,15 @@ def test_an_attachment_over_the_limit_is_described_not_kept(app_factory):
         assert (att.size, att.content, count(Blob)) == (500, b"", 0)
         assert "raw message" in att.omitted
         assert b"eHh4" in item.raw  # the bytes are still in the stored raw mail
+
+
+def test_over_long_form_names_are_bounded_for_every_database(app):
+    from parsers.form import form_payload
+
+    fields = {"name": "N" * 600, "email": "long@example.com", "summary": "Printer jam",
+              "description": "The printer on floor 2 jams.", "affected": "just_me",
+              "can_work": "yes", "service": ""}
+    stored = store_raw("form", form_payload(fields, None, "b" * 32))
+    assert pipeline.process_intake(stored.item_id) == "ticketed"
+    ticket = db.session.get(Ticket, db.session.get(IntakeItem, stored.item_id).ticket_id)
+    assert ticket.reporter_name == "N" * 200 and ticket.messages[0].from_name == "N" * 200
