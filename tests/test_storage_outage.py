@@ -94,8 +94,12 @@ def landed(query, message_id: str) -> list[tuple]:
 
 
 def wait_ticketed(query, message_id: str) -> None:
-    """Wait until exactly one item carries this Message-ID and it made a ticket."""
-    wait_until(lambda: [r[0] for r in landed(query, message_id)] == ["ticketed"], 20,
+    """Wait until exactly one item carries this Message-ID and it made a ticket.
+
+    60 s: a job whose first try met a connection the cut had killed is retried after
+    the runner's 30 s back-off, and a loaded CI machine adds to that.
+    """
+    wait_until(lambda: [r[0] for r in landed(query, message_id)] == ["ticketed"], 60,
                lambda: landed(query, message_id))
 
 
